@@ -1,0 +1,54 @@
+"""Who may do what. Selectors and views ask here; nothing else decides access."""
+
+from collections.abc import Iterable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from .roles import Role
+
+
+def user_role(user) -> str | None:
+    if not user.is_authenticated:
+        return None
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None:
+        return profile.role
+    return Role.ADMIN if user.is_superuser else None
+
+
+def user_centre(user):
+    """The centre a staff member works in (None for the provincial viewer and outsiders)."""
+    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    return profile.centre if profile is not None else None
+
+
+def user_centre_id(user) -> int | None:
+    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    return profile.centre_id if profile is not None else None
+
+
+def has_role(user, roles: Iterable[str]) -> bool:
+    return user_role(user) in set(roles)
+
+
+def require_role(user, roles: Iterable[str]) -> None:
+    if not has_role(user, roles):
+        raise PermissionDenied
+
+
+def role_required(*roles: str):
+    """View decorator: log in first, then hold one of `roles` and belong to a centre if needed."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require_role(request.user, roles)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,16 @@
+from django.utils.translation import get_language_bidi
+
+from .access import has_role, user_centre, user_role
+from .roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, Role
+
+
+def markaz(request):
+    user = request.user
+    return {
+        "is_rtl": get_language_bidi(),
+        "user_role": user_role(user),
+        "user_centre": user_centre(user),
+        "can_view_people": has_role(user, PEOPLE_ROLES),
+        "can_write_registry": has_role(user, REGISTRY_WRITE_ROLES),
+        "is_provincial": user_role(user) == Role.PROVINCIAL,
+    }

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from markaz.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the Berkane demo (synthetic people). Running it twice changes nothing."
+
+    def handle(self, *args, **options):
+        result = demo_load()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Berkane demo ready: {result['applicants_created']} applicants added "
+                "(all people in the demo are synthetic)."
+            )
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, *_ in DEMO_USERS:
+            self.stdout.write(f"  {username:<12} {role.label}")

@@ -1,0 +1,558 @@
+"""Writes to the youth registry: intake from every door, eligibility, duplicates, merges."""
+
+import datetime as dt
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from markaz.core.services import audit_record
+from markaz.engine.dedup import DedupIndex, PersonRecord, name_key
+from markaz.engine.eligibility import Applicant, Decision, EligibilityRules, evaluate
+from markaz.territory.models import Commune
+
+from .consent import CONSENT_PURPOSE, CONSENT_VERSION
+from .models import Consent, DuplicateFlag, IntakeConflict, MergeRecord, Person, Source
+
+# The facts a merge may fill in on the kept record from the merged one, when they are empty.
+MERGEABLE_FIELDS = [
+    "first_name_ar",
+    "last_name_ar",
+    "phone",
+    "commune_id",
+    "disability",
+    "rsu_index",
+]
+PERSON_FIELDS = [
+    "first_name_latin",
+    "last_name_latin",
+    "first_name_ar",
+    "last_name_ar",
+    "cin",
+    "birth_date",
+    "sex",
+    "phone",
+    "commune_id",
+    "activity_status",
+    "education_level",
+    "disability",
+    "rsu_index",
+    "preferred_language",
+]
+
+
+def _fold(text: str) -> str:
+    """Lower case, no accents, no Arabic short vowels: what search compares."""
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+def person_search_text(person: Person) -> str:
+    names = [
+        person.first_name_latin,
+        person.last_name_latin,
+        person.first_name_ar,
+        person.last_name_ar,
+    ]
+    keys = {name_key(n) for n in names if n}
+    parts = [_fold(n) for n in names if n] + sorted(k for k in keys if k)
+    parts += [person.cin.lower(), person.phone]
+    return " ".join(p for p in parts if p)
+
+
+def centre_eligibility_rules(centre) -> EligibilityRules:
+    codes = Commune.objects.filter(province_id=centre.commune.province_id).values_list(
+        "code", flat=True
+    )
+    return EligibilityRules(
+        min_age=centre.min_age, max_age=centre.max_age, province_communes=frozenset(codes)
+    )
+
+
+def person_evaluate(person: Person, rules: EligibilityRules, on: dt.date) -> Decision:
+    commune = person.commune if person.commune_id else None
+    return evaluate(
+        Applicant(
+            birth_date=person.birth_date,
+            activity_status=person.activity_status,
+            commune=commune.code if commune else None,
+            commune_name_fr=commune.name_fr if commune else None,
+            commune_name_ar=commune.name_ar if commune else None,
+        ),
+        rules,
+        on,
+    )
+
+
+def _apply_eligibility(person: Person, rules: EligibilityRules, on: dt.date) -> None:
+    decision = person_evaluate(person, rules, on)
+    person.eligible = decision.eligible
+    person.eligibility = decision.to_dict()
+
+
+def person_record(person: Person) -> PersonRecord:
+    return PersonRecord(
+        id=person.pk,
+        first_latin=person.first_name_latin,
+        last_latin=person.last_name_latin,
+        first_ar=person.first_name_ar,
+        last_ar=person.last_name_ar,
+        birth_date=person.birth_date,
+        phone=person.phone or None,
+        cin=person.cin,
+    )
+
+
+def centre_dedup_index(centre, *, birth_dates=None, phones=None) -> DedupIndex:
+    """The centre's live records, narrowed to those sharing a birth date or a phone if given
+    (a likely duplicate always shares one of them)."""
+    qs = Person.objects.filter(centre=centre, merged_into__isnull=True)
+    if birth_dates is not None or phones is not None:
+        cond = Q(birth_date__in=list(birth_dates or []))
+        if phones:
+            cond |= Q(phone__in=[p for p in phones if p])
+        qs = qs.filter(cond)
+    fields = (
+        "pk",
+        "first_name_latin",
+        "last_name_latin",
+        "first_name_ar",
+        "last_name_ar",
+        "birth_date",
+        "phone",
+        "cin",
+    )
+    return DedupIndex(
+        PersonRecord(
+            id=pk,
+            first_latin=fl,
+            last_latin=ll,
+            first_ar=fa,
+            last_ar=la,
+            birth_date=bd,
+            phone=ph or None,
+            cin=cin,
+        )
+        for pk, fl, ll, fa, la, bd, ph, cin in qs.values_list(*fields).iterator(chunk_size=5000)
+    )
+
+
+def _flag_pair(centre, a_id: int, b_id: int, score: float, reasons) -> bool:
+    low, high = sorted((a_id, b_id))
+    _flag, created = DuplicateFlag.objects.get_or_create(
+        person_id=low,
+        other_id=high,
+        defaults={"centre": centre, "score": score, "reasons": list(reasons)},
+    )
+    return created
+
+
+def person_flag_duplicates(*, person: Person, index: DedupIndex | None = None) -> int:
+    """Flag the likely duplicates of `person` for review. Returns how many new flags."""
+    if index is None:
+        index = centre_dedup_index(
+            person.centre, birth_dates=[person.birth_date], phones=[person.phone]
+        )
+    created = 0
+    for match in index.candidates(person_record(person)):
+        if match.existing_id == person.pk:
+            continue
+        created += _flag_pair(
+            person.centre, person.pk, match.existing_id, match.score, match.reasons
+        )
+    return created
+
+
+def _commune_by_code(code: str | None) -> Commune | None:
+    return Commune.objects.get(code=code) if code else None
+
+
+def _person_from_data(*, centre, data: dict, source: str) -> Person:
+    person = Person(centre=centre, source=source)
+    for field in (
+        "first_name_latin",
+        "last_name_latin",
+        "first_name_ar",
+        "last_name_ar",
+        "cin",
+        "birth_date",
+        "sex",
+        "phone",
+        "activity_status",
+        "education_level",
+        "preferred_language",
+    ):
+        setattr(person, field, data.get(field) or "")
+    for field in ("first_name_latin", "last_name_latin", "first_name_ar", "last_name_ar"):
+        setattr(person, field, " ".join(getattr(person, field).split()))
+    person.preferred_language = data.get("preferred_language") or "ar"
+    person.disability = data.get("disability") or ""
+    person.rsu_index = data.get("rsu_index")
+    commune = data.get("commune")
+    person.commune = (
+        commune if isinstance(commune, Commune) or commune is None else _commune_by_code(commune)
+    )
+    return person
+
+
+def _cin_taken_error() -> ValidationError:
+    return ValidationError(
+        {"cin": _("A person with this CIN is already registered at this centre.")}
+    )
+
+
+@transaction.atomic
+def person_create(
+    *,
+    centre,
+    data: dict,
+    source: str = Source.STAFF,
+    consent_method: str = Consent.Method.DESK,
+    consent_language: str = "fr",
+    actor=None,
+    rules: EligibilityRules | None = None,
+    today: dt.date | None = None,
+) -> Person:
+    """Register a person with their consent, decide eligibility and flag likely duplicates.
+
+    Raises ValidationError (and writes nothing) on bad data or a CIN already registered.
+    """
+    today = today or timezone.localdate()
+    person = _person_from_data(centre=centre, data=data, source=source)
+    _apply_eligibility(person, rules or centre_eligibility_rules(centre), today)
+    person.search_text = person_search_text(person)
+    person.full_clean(validate_unique=False, validate_constraints=False)
+    if Person.objects.filter(centre=centre, cin=person.cin).exists():
+        raise _cin_taken_error()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # a concurrent intake of the same CIN
+        raise _cin_taken_error() from exc
+    Consent.objects.create(
+        person=person,
+        purpose=CONSENT_PURPOSE,
+        text_version=CONSENT_VERSION,
+        language=consent_language,
+        method=consent_method,
+        given_at=timezone.now(),
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    person_flag_duplicates(person=person)
+    return person
+
+
+@transaction.atomic
+def public_application_submit(*, centre, data: dict, language: str) -> Person | None:
+    """An application from the public form.
+
+    A CIN already registered is not revealed to the applicant: the same answer is given, and the
+    submission is kept as a conflict for staff to see. Returns the new person, or None.
+    """
+    existing = Person.objects.filter(centre=centre, cin=data["cin"]).first()
+    if existing is not None:
+        submitted = {
+            k: (str(v) if v is not None else None) for k, v in data.items() if k != "consent"
+        }
+        IntakeConflict.objects.create(centre=centre, existing=existing, submitted=submitted)
+        return None
+    return person_create(
+        centre=centre,
+        data=data,
+        source=Source.PUBLIC_FORM,
+        consent_method=Consent.Method.ONLINE,
+        consent_language=language,
+    )
+
+
+@transaction.atomic
+def person_update(*, person: Person, data: dict, actor) -> Person:
+    """Correct a person's facts (law 09-08 art. 8); eligibility is decided again."""
+    changed = _person_from_data(centre=person.centre, data=data, source=person.source)
+    if (
+        changed.cin != person.cin
+        and Person.objects.filter(centre=person.centre, cin=changed.cin)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
+        raise _cin_taken_error()
+    for field in PERSON_FIELDS:
+        setattr(person, field, getattr(changed, field))
+    _apply_eligibility(person, centre_eligibility_rules(person.centre), timezone.localdate())
+    person.search_text = person_search_text(person)
+    person.full_clean(validate_unique=False, validate_constraints=False)
+    person.save()
+    audit_record(actor=actor, action="person_update", centre=person.centre, obj=person)
+    person_flag_duplicates(person=person)
+    return person
+
+
+@transaction.atomic
+def duplicate_dismiss(*, flag: DuplicateFlag, actor) -> None:
+    flag.status = DuplicateFlag.Status.DISMISSED
+    flag.reviewed_by = actor
+    flag.reviewed_at = timezone.now()
+    flag.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    audit_record(actor=actor, action="duplicate_dismiss", centre=flag.centre, obj=flag)
+
+
+def _snapshot(person: Person) -> dict:
+    snap = {}
+    for field in PERSON_FIELDS + ["eligible", "eligibility", "search_text"]:
+        value = getattr(person, field)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif value is not None and field == "rsu_index":
+            value = str(value)
+        snap[field] = value
+    return snap
+
+
+def _restore(person: Person, snap: dict) -> None:
+    for field, value in snap.items():
+        if field == "birth_date":
+            value = dt.date.fromisoformat(value)
+        setattr(person, field, value)
+
+
+@transaction.atomic
+def person_merge(
+    *, kept: Person, merged: Person, actor, flag: DuplicateFlag | None = None
+) -> MergeRecord:
+    """Merge `merged` into `kept`: every fact is kept, nothing is deleted, and it can be undone.
+
+    Empty fields of the kept record are filled from the merged one; the merged record's consents
+    move to the kept record; the merged record stays, marked as merged into the kept one.
+    """
+    kept = Person.objects.select_for_update().get(pk=kept.pk)
+    merged = Person.objects.select_for_update().get(pk=merged.pk)
+    if kept.pk == merged.pk or kept.centre_id != merged.centre_id:
+        raise ValidationError(_("These two records cannot be merged."))
+    if kept.is_merged or merged.is_merged:
+        raise ValidationError(_("One of these records has already been merged."))
+    before = _snapshot(kept)
+    filled = []
+    for field in MERGEABLE_FIELDS:
+        if getattr(kept, field) in ("", None) and getattr(merged, field) not in ("", None):
+            setattr(kept, field, getattr(merged, field))
+            filled.append(field)
+    if filled:
+        kept.search_text = person_search_text(kept)
+        _apply_eligibility(kept, centre_eligibility_rules(kept.centre), timezone.localdate())
+        kept.save()
+    consent_ids = list(merged.consents.values_list("pk", flat=True))
+    Consent.objects.filter(pk__in=consent_ids).update(person=kept)
+    conflict_ids = list(merged.intake_conflicts.values_list("pk", flat=True))
+    IntakeConflict.objects.filter(pk__in=conflict_ids).update(existing=kept)
+    merged.merged_into = kept
+    merged.save(update_fields=["merged_into", "updated_at"])
+    if flag is None:
+        low, high = sorted((kept.pk, merged.pk))
+        flag = DuplicateFlag.objects.filter(person_id=low, other_id=high).first()
+    if flag is not None:
+        flag.status = DuplicateFlag.Status.MERGED
+        flag.reviewed_by = actor
+        flag.reviewed_at = timezone.now()
+        flag.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    record = MergeRecord.objects.create(
+        centre=kept.centre,
+        kept=kept,
+        merged=merged,
+        flag=flag,
+        kept_before=before,
+        filled_fields=filled,
+        moved={"consents": consent_ids, "intake_conflicts": conflict_ids},
+        merged_by=actor,
+    )
+    audit_record(actor=actor, action="person_merge", centre=kept.centre, obj=record)
+    return record
+
+
+@transaction.atomic
+def merge_undo(*, record: MergeRecord, actor) -> None:
+    """Undo a merge: the kept record gets its earlier facts back, moved rows go back."""
+    record = MergeRecord.objects.select_for_update().get(pk=record.pk)
+    if record.undone_at is not None:
+        raise ValidationError(_("This merge has already been undone."))
+    if MergeRecord.objects.filter(
+        kept=record.kept, merged_at__gt=record.merged_at, undone_at__isnull=True
+    ).exists():
+        raise ValidationError(_("Undo the later merges into this record first."))
+    kept = Person.objects.select_for_update().get(pk=record.kept_id)
+    merged = Person.objects.select_for_update().get(pk=record.merged_id)
+    # Give back only what the merge filled in and nobody has changed since.
+    for field in record.filled_fields:
+        if getattr(kept, field) == getattr(merged, field):
+            _restore(kept, {field: record.kept_before[field]})
+    kept.search_text = person_search_text(kept)
+    _apply_eligibility(kept, centre_eligibility_rules(kept.centre), timezone.localdate())
+    kept.save()
+    Consent.objects.filter(pk__in=record.moved.get("consents", [])).update(person=merged)
+    IntakeConflict.objects.filter(pk__in=record.moved.get("intake_conflicts", [])).update(
+        existing=merged
+    )
+    merged.merged_into = None
+    merged.save(update_fields=["merged_into", "updated_at"])
+    if record.flag_id:
+        DuplicateFlag.objects.filter(pk=record.flag_id).update(
+            status=DuplicateFlag.Status.OPEN, reviewed_by=None, reviewed_at=None
+        )
+    record.undone_at = timezone.now()
+    record.undone_by = actor
+    record.save(update_fields=["undone_at", "undone_by"])
+    audit_record(actor=actor, action="merge_undo", centre=kept.centre, obj=record)
+
+
+# --- File import -------------------------------------------------------------------------------
+
+
+def import_preview(*, centre, file_name: str, content: bytes, actor):
+    """Check a file and, when it has no error, keep it for the commit step.
+
+    Returns (batch or None, checked file, summary). A file with errors writes nothing at all.
+    Raises imports.FileRejected when the file cannot be read.
+    """
+    import hashlib
+
+    from .imports import parse_and_check
+    from .models import ImportBatch
+
+    checked = parse_and_check(file_name=file_name, content=content, centre=centre)
+    cins = [data["cin"] for _line, data in checked.rows]
+    existing = (
+        set(Person.objects.filter(centre=centre, cin__in=cins).values_list("cin", flat=True))
+        if cins
+        else set()
+    )
+    sha = hashlib.sha256(content).hexdigest()
+    previous = ImportBatch.objects.filter(
+        centre=centre, sha256=sha, status=ImportBatch.Status.DONE
+    ).first()
+    summary = {
+        "total": checked.total,
+        "new": len(cins) - len(existing),
+        "existing": len(existing),
+        "errors": len(checked.errors),
+        "previous": previous,
+    }
+    if not checked.ok:
+        return None, checked, summary
+    batch = ImportBatch.objects.create(
+        centre=centre,
+        file_name=file_name[:200],
+        sha256=sha,
+        content=content,
+        rows_total=checked.total,
+        created_by=actor,
+    )
+    return batch, checked, summary
+
+
+def import_commit(*, batch, actor):
+    """Queue the import of a previewed file; the work runs in the background with progress."""
+    from markaz.core.services import job_create
+
+    from .models import ImportBatch
+    from .tasks import import_run_task
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != ImportBatch.Status.PREVIEWED:
+            raise ValidationError(_("This file has already been imported."))
+        job = job_create(
+            kind="registry_import", centre=batch.centre, created_by=actor, total=batch.rows_total
+        )
+        batch.status = ImportBatch.Status.RUNNING
+        batch.job = job
+        batch.save(update_fields=["status", "job"])
+        transaction.on_commit(
+            lambda: import_run_task.enqueue(batch_id=batch.pk, job_id=str(job.pk))
+        )
+    return job
+
+
+def import_run(*, batch_id: int, job_id=None, progress=None) -> dict:
+    """Import every row of a checked file, all or nothing. The same file twice adds nobody:
+    a row whose CIN is already registered is counted, not written again."""
+    from .imports import parse_and_check
+    from .models import ImportBatch
+
+    batch = ImportBatch.objects.select_related("centre__commune").get(pk=batch_id)
+    centre = batch.centre
+    checked = parse_and_check(
+        file_name=batch.file_name, content=bytes(batch.content), centre=centre, progress=progress
+    )
+    if not checked.ok:
+        batch.status = ImportBatch.Status.FAILED
+        batch.errors = [e.as_dict() for e in checked.errors[:500]]
+        batch.save(update_fields=["status", "errors"])
+        return {"created": 0, "existing": 0, "errors": len(checked.errors)}
+    rules = centre_eligibility_rules(centre)
+    today = timezone.localdate()
+    communes = {c.code: c for c in Commune.objects.filter(province_id=centre.commune.province_id)}
+    with transaction.atomic():
+        taken = set(Person.objects.filter(centre=centre).values_list("cin", flat=True))
+        new_people = []
+        existing = 0
+        for _line, data in checked.rows:
+            if data["cin"] in taken:
+                existing += 1
+                continue
+            taken.add(data["cin"])
+            data = dict(data, commune=communes.get(data["commune"]) if data["commune"] else None)
+            person = _person_from_data(centre=centre, data=data, source=Source.IMPORT)
+            person.import_batch = batch
+            _apply_eligibility(person, rules, today)
+            person.search_text = person_search_text(person)
+            new_people.append(person)
+        index = centre_dedup_index(centre)
+        Person.objects.bulk_create(new_people, batch_size=1000)
+        now = timezone.now()
+        Consent.objects.bulk_create(
+            [
+                Consent(
+                    person=p,
+                    purpose=CONSENT_PURPOSE,
+                    text_version=CONSENT_VERSION,
+                    language=p.preferred_language,
+                    method=Consent.Method.PAPER,
+                    given_at=now,
+                    recorded_by=batch.created_by,
+                )
+                for p in new_people
+            ],
+            batch_size=1000,
+        )
+        flags = {}
+        for person in new_people:
+            record = person_record(person)
+            for match in index.candidates(record):
+                pair = tuple(sorted((person.pk, match.existing_id)))
+                flags.setdefault(
+                    pair,
+                    DuplicateFlag(
+                        centre=centre,
+                        person_id=pair[0],
+                        other_id=pair[1],
+                        score=match.score,
+                        reasons=list(match.reasons),
+                    ),
+                )
+            index.add(record)
+        DuplicateFlag.objects.bulk_create(flags.values(), batch_size=1000, ignore_conflicts=True)
+        batch.status = ImportBatch.Status.DONE
+        batch.rows_new = len(new_people)
+        batch.rows_existing = existing
+        batch.duplicates_flagged = len(flags)
+        batch.save(update_fields=["status", "rows_new", "rows_existing", "duplicates_flagged"])
+        audit_record(
+            actor=batch.created_by,
+            action="registry_import",
+            centre=centre,
+            obj=batch,
+            detail={"new": len(new_people), "existing": existing, "flags": len(flags)},
+        )
+    return {"created": len(new_people), "existing": existing, "flags": len(flags)}

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("apply/", views.apply, name="apply"),
+    path("apply/<slug:centre_code>/", views.apply, name="apply_centre"),
+    path("apply/<slug:centre_code>/thanks/", views.apply_thanks, name="apply_thanks"),
+    path("registry/", views.person_list, name="person_list"),
+    path("registry/new/", views.person_create, name="person_create"),
+    path("registry/<int:pk>/", views.person_detail, name="person_detail"),
+    path("registry/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("registry/duplicates/", views.duplicate_list, name="duplicate_list"),
+    path("registry/duplicates/<int:pk>/", views.duplicate_review, name="duplicate_review"),
+    path(
+        "registry/duplicates/<int:pk>/resolve/", views.duplicate_resolve, name="duplicate_resolve"
+    ),
+    path("registry/merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
+    path("registry/import/", views.import_upload, name="import_upload"),
+    path("registry/import/template.csv", views.import_template, name="import_template"),
+    path("registry/import/<int:pk>/", views.import_detail, name="import_detail"),
+    path("registry/import/<int:pk>/commit/", views.import_commit, name="import_commit"),
+]

@@ -1,0 +1,302 @@
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from markaz.centre.models import Centre
+from markaz.core.access import role_required, user_centre
+from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
+from markaz.territory.selectors import communes_of_province
+
+from . import selectors, services
+from .consent import CONSENT_VERSION, NOTICE_PARAGRAPHS
+from .forms import (
+    ImportUploadForm,
+    PublicApplicationForm,
+    RegistrySearchForm,
+    StaffIntakeForm,
+    StaffPersonForm,
+)
+from .imports import FileRejected, template_rows
+from .models import Consent
+from .services import PERSON_FIELDS
+
+
+def _communes(centre):
+    return communes_of_province(centre.commune.province_id)
+
+
+def _form_errors_to(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Public application -----------------------------------------------------------------------
+
+
+def apply(request, centre_code: str | None = None):
+    """The public application form: works on a phone, in French and Arabic, with the notice."""
+    if centre_code is None:
+        centre = Centre.objects.order_by("pk").first()
+        if centre is None:
+            return render(request, "registry/no_centre.html", status=503)
+        return redirect("registry:apply_centre", centre_code=centre.code)
+    centre = get_object_or_404(Centre.objects.select_related("commune"), code=centre_code)
+    form = PublicApplicationForm(request.POST or None, communes=_communes(centre))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.public_application_submit(
+                centre=centre, data=form.cleaned_data, language=get_language() or "fr"
+            )
+        except ValidationError as exc:
+            _form_errors_to(form, exc)
+        else:
+            return redirect("registry:apply_thanks", centre_code=centre.code)
+    return render(
+        request,
+        "registry/apply.html",
+        {
+            "form": form,
+            "centre": centre,
+            "notice": NOTICE_PARAGRAPHS,
+            "consent_version": CONSENT_VERSION,
+        },
+    )
+
+
+def apply_thanks(request, centre_code: str):
+    centre = get_object_or_404(Centre, code=centre_code)
+    return render(request, "registry/apply_thanks.html", {"centre": centre})
+
+
+# --- Staff: registry --------------------------------------------------------------------------
+
+
+@role_required(*PEOPLE_ROLES)
+def person_list(request):
+    form = RegistrySearchForm(request.GET or None)
+    query = eligible = ""
+    if form.is_valid():
+        query, eligible = form.cleaned_data["q"], form.cleaned_data["eligible"]
+    people = selectors.person_search(request.user, query, eligible).order_by("-created_at", "-pk")
+    page = Paginator(people, 25).get_page(request.GET.get("page"))
+    template = "registry/_person_rows.html" if request.htmx else "registry/person_list.html"
+    return render(request, template, {"form": form, "page": page, "query": query})
+
+
+@role_required(*PEOPLE_ROLES)
+def person_detail(request, pk: int):
+    person = selectors.person_get_for_user(request.user, pk)
+    if person.is_merged:
+        messages.info(request, _("This record was merged into another one."))
+    context = {
+        "person": person,
+        "decision": person.eligibility,
+        "decided_on": _iso_date(person.eligibility.get("reference_date")),
+        "duplicates": selectors.person_duplicates(person),
+        "show_sensitive": selectors.can_see_sensitive(request.user),
+        "can_write": selectors.can_write_registry(request.user),
+        "consents": person.consents.all(),
+        "merges": person.merges_kept.select_related("merged").all(),
+        "conflicts": person.intake_conflicts.filter(resolved=False),
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def person_create(request):
+    centre = user_centre(request.user)
+    form = StaffIntakeForm(request.POST or None, communes=_communes(centre))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(
+                centre=centre,
+                data=form.cleaned_data,
+                consent_method=Consent.Method.DESK,
+                consent_language=get_language() or "fr",
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _form_errors_to(form, exc)
+        else:
+            messages.success(request, _("The person is registered."))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(
+        request,
+        "registry/person_form.html",
+        {"form": form, "notice": NOTICE_PARAGRAPHS, "creating": True},
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def person_edit(request, pk: int):
+    person = selectors.person_get_for_user(request.user, pk)
+    initial = {f.removesuffix("_id"): getattr(person, f) for f in PERSON_FIELDS}
+    initial["commune"] = person.commune.code if person.commune_id else "outside"
+    form = StaffPersonForm(request.POST or None, initial=initial, communes=_communes(person.centre))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(person=person, data=form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            _form_errors_to(form, exc)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+# --- Staff: duplicates and merges -------------------------------------------------------------
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def duplicate_list(request):
+    flags = selectors.duplicate_flags_for_user(request.user)
+    page = Paginator(flags, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/duplicate_list.html",
+        {
+            "page": page,
+            "merges": selectors.merge_records_for_user(request.user)[:20],
+            "conflicts": selectors.intake_conflicts_for_user(request.user)[:20],
+        },
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def duplicate_review(request, pk: int):
+    flag = selectors.duplicate_flag_get_for_user(request.user, pk)
+    fields = [
+        (
+            StaffPersonForm.base_fields[f.removesuffix("_id")].label
+            if f.removesuffix("_id") in StaffPersonForm.base_fields
+            else f,
+            _display(flag.person, f),
+            _display(flag.other, f),
+        )
+        for f in PERSON_FIELDS
+    ]
+    return render(request, "registry/duplicate_review.html", {"flag": flag, "fields": fields})
+
+
+def _iso_date(value):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _display(person, field):
+    if field == "commune_id":
+        return person.commune.name if person.commune_id else ""
+    getter = getattr(person, f"get_{field}_display", None)
+    return getter() if getter else (getattr(person, field) or "")
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def duplicate_resolve(request, pk: int):
+    flag = selectors.duplicate_flag_get_for_user(request.user, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "dismiss":
+            services.duplicate_dismiss(flag=flag, actor=request.user)
+            messages.success(request, _("Marked as two different people."))
+        elif action in ("keep_first", "keep_second"):
+            kept, merged = (
+                (flag.person, flag.other) if action == "keep_first" else (flag.other, flag.person)
+            )
+            services.person_merge(kept=kept, merged=merged, actor=request.user, flag=flag)
+            messages.success(
+                request, _("The records are merged. You can undo this from the merge history.")
+            )
+            return redirect("registry:person_detail", pk=kept.pk)
+        else:
+            messages.error(request, _("Choose what to do with this pair."))
+            return redirect("registry:duplicate_review", pk=flag.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("registry:duplicate_list")
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def merge_undo(request, pk: int):
+    record = selectors.merge_record_get_for_user(request.user, pk)
+    try:
+        services.merge_undo(record=record, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The merge is undone: both records are back."))
+    return redirect("registry:duplicate_list")
+
+
+# --- Staff: import ----------------------------------------------------------------------------
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def import_upload(request):
+    centre = user_centre(request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "batches": selectors.import_batches_for_user(request.user)[:10]}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch, checked, summary = services.import_preview(
+                centre=centre, file_name=upload.name, content=upload.read(), actor=request.user
+            )
+        except FileRejected as exc:
+            form.add_error("file", str(exc))
+        else:
+            context.update(
+                {
+                    "batch": batch,
+                    "errors": checked.errors[:300],
+                    "more_errors": max(0, len(checked.errors) - 300),
+                    "summary": summary,
+                    "sample": checked.rows[:10],
+                }
+            )
+            return render(request, "registry/import_preview.html", context)
+    return render(request, "registry/import_upload.html", context)
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def import_commit(request, pk: int):
+    batch = selectors.import_batch_get_for_user(request.user, pk)
+    try:
+        job = services.import_commit(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("registry:import_detail", pk=batch.pk)
+    return redirect("core:job_detail", pk=job.pk)
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def import_detail(request, pk: int):
+    batch = selectors.import_batch_get_for_user(request.user, pk)
+    return render(request, "registry/import_detail.html", {"batch": batch})
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def import_template(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="markaz-registry-template.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    for row in template_rows():
+        writer.writerow(row)
+    return response

@@ -1,0 +1,72 @@
+import logging
+
+import pytest
+
+from markaz.core.roles import Role
+
+from .factories import CentreFactory, RoomFactory, staff
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_logged_errors(caplog):
+    """A test that logs an error fails (ARCHITECTURE.md, conventions 8)."""
+    yield
+    errors = [
+        r
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.ERROR and r.name not in ("django.request", "axes.watch_login")
+    ]
+    assert not errors, [r.getMessage() for r in errors]
+
+
+@pytest.fixture
+def centre(db):
+    centre = CentreFactory(code="berkane", name_fr="Centre de Berkane", name_ar="مركز بركان")
+    RoomFactory(centre=centre, capacity=24)
+    return centre
+
+
+@pytest.fixture
+def other_centre(db):
+    return CentreFactory(code="ahfir")
+
+
+@pytest.fixture
+def coordinator(centre):
+    return staff("coordinator", Role.COORDINATOR, centre)
+
+
+@pytest.fixture
+def admin_user(centre):
+    return staff("admin", Role.ADMIN, centre)
+
+
+@pytest.fixture
+def trainer(centre):
+    return staff("trainer", Role.TRAINER, centre)
+
+
+@pytest.fixture
+def mentor(centre):
+    return staff("mentor", Role.MENTOR, centre)
+
+
+@pytest.fixture
+def caravan_staff(centre):
+    return staff("caravan", Role.CARAVAN, centre)
+
+
+@pytest.fixture
+def provincial_viewer(db):
+    return staff("province", Role.PROVINCIAL, None)
+
+
+@pytest.fixture
+def other_trainer(other_centre):
+    """A trainer of another centre."""
+    return staff("trainer-ahfir", Role.TRAINER, other_centre)
+
+
+@pytest.fixture
+def other_coordinator(other_centre):
+    return staff("coordinator-ahfir", Role.COORDINATOR, other_centre)
