@@ -100,11 +100,13 @@ def main() -> None:
             education_level="bac",
             preferred_language="ar",
         )
-        p.search_text = services.person_search_text(p)
         people.append(p)
         cins.add(cin)
         phones.add(phone)
     Person.objects.bulk_create(people, batch_size=2000)
+    from markaz.registry.models import PersonSearchToken
+
+    PersonSearchToken.objects.bulk_create(services.person_tokens_build(people), batch_size=5000)
     seed_seconds = time.perf_counter() - t0
 
     client = Client()

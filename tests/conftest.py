@@ -20,14 +20,25 @@ def _fail_on_logged_errors(caplog):
 
 
 @pytest.fixture
-def centre(db):
+def territory(db):
+    """Berkane's communes. A data migration loads them, but a transactional test (browser,
+    concurrency) empties the tables when it ends, so load them again where missing."""
+    from markaz.territory.models import Commune, Province
+    from markaz.territory.services import province_load_berkane
+
+    if Commune.objects.count() < 16:
+        province_load_berkane(province_model=Province, commune_model=Commune)
+
+
+@pytest.fixture
+def centre(territory):
     centre = CentreFactory(code="berkane", name_fr="Centre de Berkane", name_ar="مركز بركان")
     RoomFactory(centre=centre, capacity=24)
     return centre
 
 
 @pytest.fixture
-def other_centre(db):
+def other_centre(territory):
     return CentreFactory(code="ahfir")
 
 

@@ -85,7 +85,6 @@ class Person(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
     eligible = models.BooleanField(default=False, db_index=True)
     eligibility = models.JSONField(default=dict, blank=True)
-    search_text = models.TextField(editable=False, default="")
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
     )
@@ -262,3 +261,27 @@ class IntakeConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.existing_id} @ {self.received_at:%Y-%m-%d}"
+
+
+class PersonSearchToken(models.Model):
+    """One searchable word of a person: a name word in either script, its transliteration key,
+    the CIN, the phone. Prefix look-ups on the (centre, token) index keep the registry search fast
+    at 100,000 people, whatever the database."""
+
+    centre = models.ForeignKey("centre.Centre", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_tokens")
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        # The operator classes make PostgreSQL answer LIKE 'prefix%' from the index; SQLite
+        # ignores them and answers a range on its binary collation.
+        indexes = [
+            models.Index(
+                fields=["centre", "token"],
+                name="person_token_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.token

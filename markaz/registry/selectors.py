@@ -1,8 +1,10 @@
 """Reads of the registry. Every function that returns people checks who is asking."""
 
+import contextlib
 import re
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -11,7 +13,14 @@ from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, SENSITIVE_ROLE
 from markaz.engine.dedup import name_key
 from markaz.engine.identity import is_valid_cin, normalise_cin
 
-from .models import DuplicateFlag, ImportBatch, IntakeConflict, MergeRecord, Person
+from .models import (
+    DuplicateFlag,
+    ImportBatch,
+    IntakeConflict,
+    MergeRecord,
+    Person,
+    PersonSearchToken,
+)
 from .services import _fold
 from .validation import clean_phone
 
@@ -54,32 +63,43 @@ def person_search(user, query: str = "", eligible: str = "") -> QuerySet[Person]
         qs = qs.filter(eligible=False)
     if not query:
         return qs
+    centre_id = _people_centre_id(user)
     cin = normalise_cin(query)
     if is_valid_cin(cin) and any(ch.isdigit() for ch in cin):
-        # A prefix as a range, so the (centre, cin) index answers it.
-        return qs.filter(cin__gte=cin, cin__lt=cin + "\uffff")
+        return qs.filter(prefix_q("cin", cin))
     if PHONE_LIKE.match(query):
-        try:
-            return qs.filter(phone=clean_phone(query))
-        except Exception:
-            digits = re.sub(r"\D", "", query)
-            return qs.filter(phone__contains=digits.lstrip("0"))
-    # Every word must appear, as typed or by its transliteration key ("Mohammed" finds "Mohamed"
-    # and "محمد"); articles alone ("el", "ال") are not words to look for. Or the whole query's key
-    # appears ("Al Idrissi" finds "El Idrissi").
+        digits = re.sub(r"\D", "", query)
+        with contextlib.suppress(ValidationError):
+            digits = clean_phone(query).lstrip("+")
+        return qs.filter(pk__in=_token_matches(centre_id, [digits]))
+    # Every word must start a word of the person's names, as typed or by its transliteration key
+    # ("Mohammed" finds "Mohamed" and "محمد"); articles alone ("el", "ال") are skipped. Or the
+    # whole query's key starts a full name's key ("Al Idrissi" finds "El Idrissi").
     words = Q()
-    for token in _fold(query).split():
+    for token in _fold(query).replace("-", " ").split():
         key = name_key(token)
         if not key:
             continue
-        cond = Q(search_text__contains=token)
-        if len(key) >= 3:
-            cond |= Q(search_text__contains=key)
-        words &= cond
+        words &= Q(pk__in=_token_matches(centre_id, [token] + ([key] if len(key) >= 3 else [])))
     whole_key = name_key(query)
     if len(whole_key) >= 3:
-        words |= Q(search_text__contains=whole_key)
+        words |= Q(pk__in=_token_matches(centre_id, [whole_key]))
     return qs.filter(words)
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, answered by an index on SQLite (binary collation: a range)
+    and on PostgreSQL (LIKE 'prefix%' on a C-collated or pattern-ops index, else a scan)."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def _token_matches(centre_id: int, prefixes: list[str]):
+    cond = Q()
+    for prefix in prefixes:
+        cond |= prefix_q("token", prefix)
+    return PersonSearchToken.objects.filter(cond, centre_id=centre_id).values("person_id")
 
 
 def can_see_sensitive(user) -> bool:

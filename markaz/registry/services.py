@@ -15,7 +15,15 @@ from markaz.engine.eligibility import Applicant, Decision, EligibilityRules, eva
 from markaz.territory.models import Commune
 
 from .consent import CONSENT_PURPOSE, CONSENT_VERSION
-from .models import Consent, DuplicateFlag, IntakeConflict, MergeRecord, Person, Source
+from .models import (
+    Consent,
+    DuplicateFlag,
+    IntakeConflict,
+    MergeRecord,
+    Person,
+    PersonSearchToken,
+    Source,
+)
 
 # The facts a merge may fill in on the kept record from the merged one, when they are empty.
 MERGEABLE_FIELDS = [
@@ -50,17 +58,41 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
-def person_search_text(person: Person) -> str:
+def person_search_tokens(person: Person) -> set[str]:
+    """The words a person can be found by (see PersonSearchToken)."""
     names = [
         person.first_name_latin,
         person.last_name_latin,
         person.first_name_ar,
         person.last_name_ar,
     ]
-    keys = {name_key(n) for n in names if n}
-    parts = [_fold(n) for n in names if n] + sorted(k for k in keys if k)
-    parts += [person.cin.lower(), person.phone]
-    return " ".join(p for p in parts if p)
+    tokens = set()
+    for name in names:
+        for word in _fold(name).replace("-", " ").split():
+            tokens.add(word)
+            tokens.add(name_key(word))
+        tokens.add(name_key(name))
+    for first, last in ((names[0], names[1]), (names[2], names[3])):
+        tokens.add(name_key(f"{first} {last}"))
+    tokens.add(person.cin.lower())
+    if person.phone:
+        tokens.add(person.phone.lstrip("+"))
+        if person.phone.startswith("+212"):
+            tokens.add("0" + person.phone[4:])
+    return {t[:64] for t in tokens if t}
+
+
+def person_tokens_build(people) -> list[PersonSearchToken]:
+    return [
+        PersonSearchToken(centre_id=p.centre_id, person_id=p.pk, token=token)
+        for p in people
+        for token in person_search_tokens(p)
+    ]
+
+
+def person_tokens_refresh(person: Person) -> None:
+    PersonSearchToken.objects.filter(person=person).delete()
+    PersonSearchToken.objects.bulk_create(person_tokens_build([person]))
 
 
 def centre_eligibility_rules(centre) -> EligibilityRules:
@@ -223,7 +255,6 @@ def person_create(
     today = today or timezone.localdate()
     person = _person_from_data(centre=centre, data=data, source=source)
     _apply_eligibility(person, rules or centre_eligibility_rules(centre), today)
-    person.search_text = person_search_text(person)
     person.full_clean(validate_unique=False, validate_constraints=False)
     if Person.objects.filter(centre=centre, cin=person.cin).exists():
         raise _cin_taken_error()
@@ -232,6 +263,7 @@ def person_create(
             person.save()
     except IntegrityError as exc:  # a concurrent intake of the same CIN
         raise _cin_taken_error() from exc
+    person_tokens_refresh(person)
     Consent.objects.create(
         person=person,
         purpose=CONSENT_PURPOSE,
@@ -282,9 +314,9 @@ def person_update(*, person: Person, data: dict, actor) -> Person:
     for field in PERSON_FIELDS:
         setattr(person, field, getattr(changed, field))
     _apply_eligibility(person, centre_eligibility_rules(person.centre), timezone.localdate())
-    person.search_text = person_search_text(person)
     person.full_clean(validate_unique=False, validate_constraints=False)
     person.save()
+    person_tokens_refresh(person)
     audit_record(actor=actor, action="person_update", centre=person.centre, obj=person)
     person_flag_duplicates(person=person)
     return person
@@ -301,7 +333,7 @@ def duplicate_dismiss(*, flag: DuplicateFlag, actor) -> None:
 
 def _snapshot(person: Person) -> dict:
     snap = {}
-    for field in PERSON_FIELDS + ["eligible", "eligibility", "search_text"]:
+    for field in PERSON_FIELDS + ["eligible", "eligibility"]:
         value = getattr(person, field)
         if isinstance(value, dt.date):
             value = value.isoformat()
@@ -340,9 +372,9 @@ def person_merge(
             setattr(kept, field, getattr(merged, field))
             filled.append(field)
     if filled:
-        kept.search_text = person_search_text(kept)
         _apply_eligibility(kept, centre_eligibility_rules(kept.centre), timezone.localdate())
         kept.save()
+        person_tokens_refresh(kept)
     consent_ids = list(merged.consents.values_list("pk", flat=True))
     Consent.objects.filter(pk__in=consent_ids).update(person=kept)
     conflict_ids = list(merged.intake_conflicts.values_list("pk", flat=True))
@@ -387,9 +419,9 @@ def merge_undo(*, record: MergeRecord, actor) -> None:
     for field in record.filled_fields:
         if getattr(kept, field) == getattr(merged, field):
             _restore(kept, {field: record.kept_before[field]})
-    kept.search_text = person_search_text(kept)
     _apply_eligibility(kept, centre_eligibility_rules(kept.centre), timezone.localdate())
     kept.save()
+    person_tokens_refresh(kept)
     Consent.objects.filter(pk__in=record.moved.get("consents", [])).update(person=merged)
     IntakeConflict.objects.filter(pk__in=record.moved.get("intake_conflicts", [])).update(
         existing=merged
@@ -506,10 +538,10 @@ def import_run(*, batch_id: int, job_id=None, progress=None) -> dict:
             person = _person_from_data(centre=centre, data=data, source=Source.IMPORT)
             person.import_batch = batch
             _apply_eligibility(person, rules, today)
-            person.search_text = person_search_text(person)
             new_people.append(person)
         index = centre_dedup_index(centre)
         Person.objects.bulk_create(new_people, batch_size=1000)
+        PersonSearchToken.objects.bulk_create(person_tokens_build(new_people), batch_size=5000)
         now = timezone.now()
         Consent.objects.bulk_create(
             [

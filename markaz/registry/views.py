@@ -87,7 +87,7 @@ def person_list(request):
     query = eligible = ""
     if form.is_valid():
         query, eligible = form.cleaned_data["q"], form.cleaned_data["eligible"]
-    people = selectors.person_search(request.user, query, eligible).order_by("-created_at", "-pk")
+    people = selectors.person_search(request.user, query, eligible).order_by("-pk")  # newest first
     page = Paginator(people, 25).get_page(request.GET.get("page"))
     template = "registry/_person_rows.html" if request.htmx else "registry/person_list.html"
     return render(request, template, {"form": form, "page": page, "query": query})

@@ -10,11 +10,11 @@ from tests.factories import CentreFactory, staff
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
-def test_apply_in_arabic_then_coordinator_sees_reasons(live_server, phone, screenshot):
+def test_apply_in_arabic_then_coordinator_sees_reasons(live_server, territory, phone, screenshot):
     centre = CentreFactory(
         code="berkane", name_fr="Centre de Berkane", name_ar="مركز الابتكار الرقمي ببركان"
     )
