@@ -80,6 +80,7 @@ def demo_load(*, stdout=None) -> dict:
         )
         users[username] = user
     created = _load_applicants(centre, users["coordinator"])
+    _merge_one_pair(centre, users["coordinator"])
     return {"centre": centre, "users": users, "applicants_created": created}
 
 
@@ -209,3 +210,19 @@ def _load_applicants(centre, coordinator) -> int:
         )
         created += 1
     return created
+
+
+def _merge_one_pair(centre, coordinator) -> None:
+    """Show a merge in the demo's history (it can be undone from the duplicates page)."""
+    from markaz.registry.models import DuplicateFlag, MergeRecord
+    from markaz.registry.services import person_merge
+
+    if MergeRecord.objects.filter(centre=centre).exists():
+        return
+    flag = (
+        DuplicateFlag.objects.filter(centre=centre, status=DuplicateFlag.Status.OPEN)
+        .order_by("-score", "pk")
+        .first()
+    )
+    if flag is not None:
+        person_merge(kept=flag.person, merged=flag.other, actor=coordinator, flag=flag)

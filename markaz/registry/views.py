@@ -90,7 +90,9 @@ def person_list(request):
     people = selectors.person_search(request.user, query, eligible).order_by("-pk")  # newest first
     page = Paginator(people, 25).get_page(request.GET.get("page"))
     template = "registry/_person_rows.html" if request.htmx else "registry/person_list.html"
-    return render(request, template, {"form": form, "page": page, "query": query})
+    return render(
+        request, template, {"form": form, "page": page, "query": query, "eligible": eligible}
+    )
 
 
 @role_required(*PEOPLE_ROLES)
