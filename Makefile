@@ -46,6 +46,7 @@ messages: venv
 
 bench: migrate
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) bench/registry.py
+	$(PY) bench/allocation.py
 
 ## make lock: re-pin the dependencies after editing pyproject.toml
 lock: venv

@@ -8,5 +8,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("markaz.registry.urls")),
+    path("", include("markaz.programmes.urls")),
     path("", include("markaz.core.urls")),
 ]

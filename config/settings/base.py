@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "markaz.territory",
     "markaz.centre",
     "markaz.registry",
+    "markaz.programmes",
 ]
 
 MIDDLEWARE = [

@@ -81,6 +81,9 @@ def demo_load(*, stdout=None) -> dict:
         users[username] = user
     created = _load_applicants(centre, users["coordinator"])
     _merge_one_pair(centre, users["coordinator"])
+    from markaz.programmes.demo import demo_load_programmes
+
+    demo_load_programmes(centre, users["coordinator"])
     return {"centre": centre, "users": users, "applicants_created": created}
 
 

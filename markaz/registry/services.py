@@ -278,11 +278,12 @@ def person_create(
 
 
 @transaction.atomic
-def public_application_submit(*, centre, data: dict, language: str) -> Person | None:
-    """An application from the public form.
+def public_application_submit(*, centre, data: dict, language: str) -> tuple[Person | None, dict]:
+    """An application from the public form. Returns (the new person or None, the decision).
 
-    A CIN already registered is not revealed to the applicant: the same answer is given, and the
-    submission is kept as a conflict for staff to see. Returns the new person, or None.
+    A CIN already registered is not revealed to the applicant: the answer is the same (the
+    eligibility decision on what they submitted), and the submission is kept as a conflict for
+    staff to see.
     """
     existing = Person.objects.filter(centre=centre, cin=data["cin"]).first()
     if existing is not None:
@@ -290,14 +291,17 @@ def public_application_submit(*, centre, data: dict, language: str) -> Person | 
             k: (str(v) if v is not None else None) for k, v in data.items() if k != "consent"
         }
         IntakeConflict.objects.create(centre=centre, existing=existing, submitted=submitted)
-        return None
-    return person_create(
+        unsaved = _person_from_data(centre=centre, data=data, source=Source.PUBLIC_FORM)
+        decision = person_evaluate(unsaved, centre_eligibility_rules(centre), timezone.localdate())
+        return None, decision.to_dict()
+    person = person_create(
         centre=centre,
         data=data,
         source=Source.PUBLIC_FORM,
         consent_method=Consent.Method.ONLINE,
         consent_language=language,
     )
+    return person, person.eligibility
 
 
 @transaction.atomic

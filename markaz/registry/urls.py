@@ -5,9 +5,6 @@ from . import views
 app_name = "registry"
 
 urlpatterns = [
-    path("apply/", views.apply, name="apply"),
-    path("apply/<slug:centre_code>/", views.apply, name="apply_centre"),
-    path("apply/<slug:centre_code>/thanks/", views.apply_thanks, name="apply_thanks"),
     path("registry/", views.person_list, name="person_list"),
     path("registry/new/", views.person_create, name="person_create"),
     path("registry/<int:pk>/", views.person_detail, name="person_detail"),

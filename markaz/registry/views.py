@@ -4,21 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from markaz.centre.models import Centre
 from markaz.core.access import role_required, user_centre
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 from markaz.territory.selectors import communes_of_province
 
 from . import selectors, services
-from .consent import CONSENT_VERSION, NOTICE_PARAGRAPHS
+from .consent import NOTICE_PARAGRAPHS
 from .forms import (
     ImportUploadForm,
-    PublicApplicationForm,
     RegistrySearchForm,
     StaffIntakeForm,
     StaffPersonForm,
@@ -38,44 +36,6 @@ def _form_errors_to(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-# --- Public application -----------------------------------------------------------------------
-
-
-def apply(request, centre_code: str | None = None):
-    """The public application form: works on a phone, in French and Arabic, with the notice."""
-    if centre_code is None:
-        centre = Centre.objects.order_by("pk").first()
-        if centre is None:
-            return render(request, "registry/no_centre.html", status=503)
-        return redirect("registry:apply_centre", centre_code=centre.code)
-    centre = get_object_or_404(Centre.objects.select_related("commune"), code=centre_code)
-    form = PublicApplicationForm(request.POST or None, communes=_communes(centre))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.public_application_submit(
-                centre=centre, data=form.cleaned_data, language=get_language() or "fr"
-            )
-        except ValidationError as exc:
-            _form_errors_to(form, exc)
-        else:
-            return redirect("registry:apply_thanks", centre_code=centre.code)
-    return render(
-        request,
-        "registry/apply.html",
-        {
-            "form": form,
-            "centre": centre,
-            "notice": NOTICE_PARAGRAPHS,
-            "consent_version": CONSENT_VERSION,
-        },
-    )
-
-
-def apply_thanks(request, centre_code: str):
-    centre = get_object_or_404(Centre, code=centre_code)
-    return render(request, "registry/apply_thanks.html", {"centre": centre})
 
 
 # --- Staff: registry --------------------------------------------------------------------------

@@ -130,10 +130,14 @@ def test_different_people_are_not_flagged(centre):
 
 def test_public_application_never_reveals_a_known_cin(centre):
     known = create(centre)
-    result = services.public_application_submit(
-        centre=centre, data=person_data(first_name_latin="Autre"), language="ar"
+    result, decision = services.public_application_submit(
+        centre=centre,
+        data=person_data(first_name_latin="Autre", activity_status="student"),
+        language="ar",
     )
     assert result is None
+    # The answer is the decision on what was submitted, as for anyone: nothing about the record.
+    assert decision["eligible"] is False and known.eligible is True
     assert Person.objects.count() == 1
     conflict = IntakeConflict.objects.get()
     assert conflict.existing == known and conflict.submitted["first_name_latin"] == "Autre"
@@ -199,6 +203,9 @@ def test_update_re_decides_eligibility(centre, coordinator):
 
 
 def test_sources_are_recorded(centre):
-    person = services.public_application_submit(centre=centre, data=person_data(), language="fr")
+    person, decision = services.public_application_submit(
+        centre=centre, data=person_data(), language="fr"
+    )
+    assert decision == person.eligibility
     assert person.source == Source.PUBLIC_FORM
     assert person.consents.get().method == Consent.Method.ONLINE

@@ -36,7 +36,7 @@ def as_user(client, user):
 
 def test_public_form_in_arabic_is_right_to_left(client, centre):
     client.cookies["markaz_language"] = "ar"
-    response = client.get(reverse("registry:apply_centre", args=[centre.code]))
+    response = client.get(reverse("programmes:apply_centre", args=[centre.code]))
     html = response.content.decode()
     assert response.status_code == 200
     assert 'dir="rtl"' in html and "bootstrap.rtl.min.css" in html
@@ -44,7 +44,7 @@ def test_public_form_in_arabic_is_right_to_left(client, centre):
 
 
 def test_public_application_creates_an_eligible_applicant(client, centre):
-    response = client.post(reverse("registry:apply_centre", args=[centre.code]), form_post())
+    response = client.post(reverse("programmes:apply_centre", args=[centre.code]), form_post())
     assert response.status_code == 302
     person = Person.objects.get()
     assert person.cin == "FB654321" and person.phone == "+212661234567"
@@ -53,7 +53,7 @@ def test_public_application_creates_an_eligible_applicant(client, centre):
 
 def test_public_form_bad_input_writes_nothing(client, centre):
     post = form_post(cin="123", phone="12", birth_date="2000-02-30", consent="")
-    response = client.post(reverse("registry:apply_centre", args=[centre.code]), post)
+    response = client.post(reverse("programmes:apply_centre", args=[centre.code]), post)
     assert response.status_code == 200
     form = response.context["form"]
     assert set(form.errors) == {"cin", "phone", "birth_date", "consent"}
@@ -61,7 +61,7 @@ def test_public_form_bad_input_writes_nothing(client, centre):
 
 
 def test_public_form_does_not_reveal_a_known_cin(client, centre, person):
-    url = reverse("registry:apply_centre", args=[centre.code])
+    url = reverse("programmes:apply_centre", args=[centre.code])
     new = client.post(url, form_post(cin="FB111111"))
     known = client.post(url, form_post(cin=person.cin))
     assert new.status_code == known.status_code == 302

@@ -1,0 +1,205 @@
+"""Reads for programmes, permission-checked."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from markaz.core.access import has_role, user_centre_id
+from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
+
+from .models import (
+    AllocationRun,
+    Application,
+    Campaign,
+    Cohort,
+    Offer,
+    Outcome,
+    Programme,
+    WaitlistEntry,
+)
+
+
+def _centre_id(user, roles) -> int:
+    if not has_role(user, roles):
+        raise PermissionDenied
+    centre_id = user_centre_id(user)
+    if centre_id is None:
+        raise PermissionDenied
+    return centre_id
+
+
+def programmes_for_user(user):
+    centre_id = _centre_id(user, PEOPLE_ROLES)
+    cohorts = Cohort.objects.prefetch_related("reserves").order_by("start_date", "code")
+    return Programme.objects.filter(centre_id=centre_id).prefetch_related(
+        Prefetch("cohorts", queryset=cohorts)
+    )
+
+
+def campaigns_for_user(user):
+    centre_id = _centre_id(user, PEOPLE_ROLES)
+    return Campaign.objects.filter(centre_id=centre_id).annotate(
+        n_applications=Count("applications")
+    )
+
+
+def campaign_get_for_user(user, pk) -> Campaign:
+    try:
+        return campaigns_for_user(user).get(pk=pk)
+    except (Campaign.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def run_get_for_user(user, pk) -> AllocationRun:
+    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    try:
+        return AllocationRun.objects.select_related("campaign", "job").get(
+            pk=pk, centre_id=centre_id
+        )
+    except (AllocationRun.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def cohort_get_for_user(user, pk) -> Cohort:
+    centre_id = _centre_id(user, PEOPLE_ROLES)
+    try:
+        return (
+            Cohort.objects.select_related("programme")
+            .prefetch_related("reserves")
+            .get(pk=pk, centre_id=centre_id)
+        )
+    except (Cohort.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def offer_get_for_user(user, pk) -> Offer:
+    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    try:
+        return Offer.objects.select_related("application__person", "cohort").get(
+            pk=pk, run__centre_id=centre_id
+        )
+    except (Offer.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def open_campaigns(centre, on=None):
+    on = on or timezone.localdate()
+    return Campaign.objects.filter(
+        centre=centre, opens_on__lte=on, closes_on__gte=on
+    ).prefetch_related(
+        Prefetch(
+            "cohorts",
+            queryset=Cohort.objects.select_related("programme").order_by("start_date", "code"),
+        )
+    )
+
+
+def run_cohort_rows(run: AllocationRun) -> list[dict]:
+    """Per cohort: cut-offs, reserve fill, admitted (by slot), waitlist and offers."""
+    cohorts = list(
+        run.campaign.cohorts.select_related("programme")
+        .prefetch_related("reserves")
+        .order_by("start_date", "code")
+    )
+    outcomes = (
+        Outcome.objects.filter(run=run)
+        .select_related("application__person")
+        .order_by("-score", "lottery")
+    )
+    by_cohort: dict[int, list] = {}
+    for o in outcomes:
+        if o.cohort_id:
+            by_cohort.setdefault(o.cohort_id, []).append(o)
+    waitlists: dict[int, list] = {}
+    for w in (
+        WaitlistEntry.objects.filter(run=run)
+        .select_related("application__person")
+        .order_by("position")
+    ):
+        waitlists.setdefault(w.cohort_id, []).append(w)
+    offers: dict[int, list] = {}
+    for offer in (
+        Offer.objects.filter(run=run)
+        .select_related("application__person")
+        .order_by("offered_at", "pk")
+    ):
+        offers.setdefault(offer.cohort_id, []).append(offer)
+    cutoffs = run.summary.get("cutoffs", {})
+    fill = run.summary.get("reserve_fill", {})
+    rows = []
+    for c in cohorts:
+        rows.append(
+            {
+                "cohort": c,
+                "cutoffs": [(_slot_label(k), v) for k, v in cutoffs.get(str(c.pk), {}).items()],
+                "reserve_fill": [(_slot_label(k), v) for k, v in fill.get(str(c.pk), {}).items()],
+                "admitted": by_cohort.get(c.pk, []),
+                "waitlist": waitlists.get(c.pk, []),
+                "offers": offers.get(c.pk, []),
+                "offer_counts": _offer_counts(offers.get(c.pk, [])),
+            }
+        )
+    return rows
+
+
+def _slot_label(slot: str) -> str:
+    from django.utils.translation import gettext as _
+
+    from .models import CohortReserve
+
+    if slot == "open":
+        return _("Open seats")
+    try:
+        return _("Reserved: %(group)s") % {"group": CohortReserve.Group(slot).label}
+    except ValueError:
+        return slot
+
+
+def _offer_counts(offers) -> dict:
+    counts: dict[str, int] = {}
+    for o in offers:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    return counts
+
+
+def person_applications(person):
+    return (
+        Application.objects.filter(person=person)
+        .select_related("campaign")
+        .prefetch_related("choices__cohort__programme")
+        .order_by("-campaign__opens_on")
+    )
+
+
+def applicant_view(person) -> list[dict]:
+    """What an applicant sees of their applications: ranking, result, offers, waitlist places."""
+    from .services import waitlist_position
+
+    items = []
+    for app in person_applications(person):
+        run = app.campaign.runs.filter(status=AllocationRun.Status.PUBLISHED).first()
+        item = {"application": app, "run": run, "outcome": None, "offers": [], "waitlist": []}
+        if run is not None:
+            item["outcome"] = (
+                Outcome.objects.filter(run=run, application=app)
+                .select_related("cohort__programme")
+                .first()
+            )
+            item["offers"] = list(
+                Offer.objects.filter(run=run, application=app)
+                .select_related("cohort__programme")
+                .order_by("-offered_at")
+            )
+            item["waitlist"] = [
+                (w, waitlist_position(w))
+                for w in WaitlistEntry.objects.filter(
+                    run=run, application=app, active=True
+                ).select_related("cohort__programme")
+            ]
+        items.append(item)
+    return items
+
+
+def enrolled_people_count(cohort) -> int:
+    return cohort.enrolments.filter(Q(withdrawn_at__isnull=True)).count()
