@@ -36,7 +36,7 @@ class Programme(models.Model):
     hours = models.PositiveSmallIntegerField(_("hours"))
     duration_weeks = models.PositiveSmallIntegerField(_("duration (weeks)"))
     goal = models.CharField(_("goal"), max_length=20, choices=Goal.choices)
-    teaching_language = models.CharField(_("language of teaching"), max_length=12)
+    teaching_language = models.CharField(_("language of teaching"), max_length=40)
     prerequisites = models.CharField(_("prerequisites"), max_length=200, blank=True)
     schedule_pattern = models.CharField(
         _("schedule"), max_length=8, choices=SchedulePattern.choices
