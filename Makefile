@@ -47,6 +47,8 @@ messages: venv
 bench: migrate
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) bench/registry.py
 	$(PY) bench/allocation.py
+	$(PY) bench/timetable.py
+	$(PY) bench/checkin.py
 
 ## make lock: re-pin the dependencies after editing pyproject.toml
 lock: venv

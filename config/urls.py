@@ -9,5 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("markaz.registry.urls")),
     path("", include("markaz.programmes.urls")),
+    path("", include("markaz.learning.urls")),
+    path("", include("markaz.centre.urls")),
     path("", include("markaz.core.urls")),
 ]

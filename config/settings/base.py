@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "markaz.centre",
     "markaz.registry",
     "markaz.programmes",
+    "markaz.learning",
 ]
 
 MIDDLEWARE = [
@@ -78,10 +79,15 @@ def database_from_env(env: dict) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
             "transaction_mode": "IMMEDIATE",
         },
+        # Keep each thread's connection: opening one (and its PRAGMAs) costs more than a check-in.
+        "CONN_MAX_AGE": 600,
     }
 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sessions read from the per-process cache, written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,9 @@ class Centre(BilingualName):
     max_age = models.PositiveSmallIntegerField(
         _("maximum age"), default=35, validators=[MinValueValidator(10), MaxValueValidator(80)]
     )
+    occupancy = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Youth in the building now (kept by the door)."
+    )
 
     class Meta:
         verbose_name = _("centre")
@@ -32,6 +36,11 @@ class Centre(BilingualName):
             ),
             models.CheckConstraint(
                 condition=models.Q(max_occupancy__gt=0), name="centre_occupancy"
+            ),
+            # The building cap, enforced by the database whatever arrives at the door at once.
+            models.CheckConstraint(
+                condition=models.Q(occupancy__lte=models.F("max_occupancy")),
+                name="centre_building_cap",
             ),
         ]
 
@@ -66,3 +75,167 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Closure(models.Model):
+    """A day the centre is closed (public holiday, Eid entered by staff): no session that day."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("date"))
+    reason_fr = models.CharField(_("reason (French)"), max_length=120)
+    reason_ar = models.CharField(_("reason (Arabic)"), max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "date"], name="closure_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason_fr}"
+
+
+class Timetable(models.Model):
+    """A weekly timetable solved for a set of cohorts, then laid out as dated sessions."""
+
+    class Status(models.TextChoices):
+        SOLVING = "solving", _("Solving")
+        READY = "ready", _("Ready for review")
+        PUBLISHED = "published", _("Published")
+        INFEASIBLE = "infeasible", _("No timetable possible")
+        FAILED = "failed", _("Failed")
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="timetables")
+    name = models.CharField(_("name"), max_length=120)
+    first_week = models.DateField(_("first week (Monday)"))
+    weeks = models.PositiveSmallIntegerField(_("number of weeks"), default=12)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SOLVING)
+    instance = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+    job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    """One dated session of a cohort: a room, a trainer, a start and an end."""
+
+    timetable = models.ForeignKey(
+        Timetable, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions"
+    )
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="sessions")
+    cohort = models.ForeignKey(
+        "programmes.Cohort", on_delete=models.CASCADE, related_name="sessions"
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="sessions")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions"
+    )
+    lesson = models.CharField(max_length=60, blank=True)
+    slot = models.CharField(max_length=30, blank=True, help_text="The weekly slot id it came from.")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        ordering = ["starts_at", "room"]
+        indexes = [
+            models.Index(fields=["centre", "starts_at"]),
+            models.Index(fields=["trainer", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+            ),
+            models.UniqueConstraint(fields=["room", "starts_at"], name="session_room_once"),
+            models.UniqueConstraint(fields=["trainer", "starts_at"], name="session_trainer_once"),
+            models.UniqueConstraint(fields=["cohort", "starts_at"], name="session_cohort_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort.code} {self.starts_at:%Y-%m-%d %H:%M} {self.room}"
+
+
+class Badge(models.Model):
+    """A learner's entry badge. The QR code holds a signed token naming the badge, never the
+    CIN; the short code is for typing when the camera fails. Reissuing revokes the old one."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="badges")
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="badges")
+    code = models.CharField(max_length=12, unique=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="badge_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Presence(models.Model):
+    """Someone in the building: from entry to exit. At most one open presence per person."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="presences")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="presences"
+    )
+    entered_at = models.DateTimeField()
+    exited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-entered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(exited_at__isnull=True),
+                name="presence_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.entered_at:%H:%M}"
+
+
+class DoorEvent(models.Model):
+    """Every scan at the door, refused ones included (an unknown or forged badge is logged)."""
+
+    class Kind(models.TextChoices):
+        ENTRY = "entry", _("Entry")
+        EXIT = "exit", _("Exit")
+        REPEAT = "repeat", _("Repeated scan")
+        FULL = "full", _("Refused: building full")
+        REFUSED = "refused", _("Refused")
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="door_events")
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="door_events",
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+    occupancy = models.PositiveIntegerField(default=0)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M} {self.kind}"

@@ -8,11 +8,26 @@ from django.core.exceptions import PermissionDenied
 
 from .roles import Role
 
+_MISSING = object()
+
+
+def staff_profile(user):
+    """The user's staff profile with its centre, fetched once per request (one query)."""
+    if not user.is_authenticated:
+        return None
+    profile = getattr(user, "_markaz_profile", _MISSING)
+    if profile is _MISSING:
+        from .models import StaffProfile
+
+        profile = StaffProfile.objects.select_related("centre").filter(user_id=user.pk).first()
+        user._markaz_profile = profile
+    return profile
+
 
 def user_role(user) -> str | None:
     if not user.is_authenticated:
         return None
-    profile = getattr(user, "staff_profile", None)
+    profile = staff_profile(user)
     if profile is not None:
         return profile.role
     return Role.ADMIN if user.is_superuser else None
@@ -20,12 +35,12 @@ def user_role(user) -> str | None:
 
 def user_centre(user):
     """The centre a staff member works in (None for the provincial viewer and outsiders)."""
-    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    profile = staff_profile(user)
     return profile.centre if profile is not None else None
 
 
 def user_centre_id(user) -> int | None:
-    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    profile = staff_profile(user)
     return profile.centre_id if profile is not None else None
 
 

@@ -84,6 +84,12 @@ def demo_load(*, stdout=None) -> dict:
     from markaz.programmes.demo import demo_load_programmes
 
     demo_load_programmes(centre, users["coordinator"])
+    from markaz.centre.demo import demo_load_centre
+
+    demo_load_centre(centre, users)
+    from markaz.learning.demo import demo_load_learning
+
+    demo_load_learning(centre, users)
     return {"centre": centre, "users": users, "applicants_created": created}
 
 

@@ -10,6 +10,14 @@ from .selectors import job_get_for_user
 
 
 @require_GET
+def healthz(request):
+    """Liveness for load balancers and the check-in benchmark's bare baseline."""
+    from django.http import HttpResponse
+
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
 def home(request):
     """The front door: the public application for everyone, the dashboard for staff."""
     if request.user.is_authenticated and user_role(request.user):

@@ -1,0 +1,241 @@
+"""Benchmark: door check-ins per second through the real HTTP endpoint under gunicorn on
+loopback, and the ratio to a bare Django view measured in the same run. Prints one JSON object.
+
+Both are served by the same gunicorn (2 workers × 4 threads, SQLite in WAL mode as `make run`
+uses) and hit by the same client (keep-alive connections, several threads). Each check-in is the kiosk
+page's POST (its signed kiosk token, as the page sends it) that verifies the badge signature,
+checks the enrolment, updates the building's occupancy under its CHECK constraint, records the
+presence, logs the door event and renders the answer fragment.
+"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB = ROOT / "var" / "bench-checkin.sqlite3"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", "3000"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+BARE_REQUESTS = 3000
+
+
+def env() -> dict:
+    e = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", MARKAZ_SQLITE_PATH=str(DB))
+    e.pop("DATABASE_URL", None)
+    return e
+
+
+def seed() -> list[str]:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(DB) + suffix).unlink(missing_ok=True)
+    os.environ.update(env())
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    from markaz.centre.models import Centre
+    from markaz.centre.services import badge_issue, badge_token
+    from markaz.core.models import StaffProfile
+    from markaz.programmes.models import Cohort, Enrolment, Programme
+    from markaz.registry.models import Person
+    from markaz.territory.models import Commune
+
+    centre = Centre.objects.create(
+        code="bench",
+        name_fr="Bench",
+        name_ar="Bench",
+        commune=Commune.objects.get(code="berkane"),
+        floor_area_m2=600,
+        max_occupancy=LEARNERS,
+    )
+    user = get_user_model().objects.create_user("kiosk", password="kiosk-bench-pw")
+    StaffProfile.objects.create(user=user, role="coordinator", centre=centre)
+    programme = Programme.objects.create(
+        centre=centre,
+        title_fr="P",
+        title_ar="P",
+        track="web",
+        hours=10,
+        duration_weeks=4,
+        goal="wage_job",
+        teaching_language="fr",
+        schedule_pattern="evening",
+    )
+    today = timezone.localdate()
+    cohort = Cohort.objects.create(
+        centre=centre,
+        programme=programme,
+        code="B1",
+        start_date=today,
+        end_date=today + dt.timedelta(days=30),
+        seats=LEARNERS,
+        schedule_pattern="evening",
+    )
+    people = Person.objects.bulk_create(
+        Person(
+            centre=centre,
+            first_name_latin=f"P{i}",
+            last_name_latin="Bench",
+            cin=f"BK{i:06d}",
+            birth_date=dt.date(2000, 1, 1),
+            sex="F",
+            activity_status="unemployed",
+            education_level="bac",
+        )
+        for i in range(LEARNERS)
+    )
+    Enrolment.objects.bulk_create(Enrolment(cohort=cohort, person=p) for p in people)
+    return [badge_token(badge_issue(person=p)) for p in people]
+
+
+def wait_port() -> None:
+    for _ in range(100):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", PORT)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def login() -> tuple[str, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    conn.request("GET", "/login/")
+    r = conn.getresponse()
+    body = r.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", r.getheader("Set-Cookie")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    conn.request(
+        "POST",
+        "/login/",
+        body=f"username=kiosk&password=kiosk-bench-pw&csrfmiddlewaretoken={token}",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie}",
+            "Referer": f"http://127.0.0.1:{PORT}/login/",
+        },
+    )
+    r = conn.getresponse()
+    r.read()
+    cookies = r.getheader("Set-Cookie")
+    session = re.search(r"sessionid=([^;]+)", cookies).group(1)
+    csrf = re.search(r"csrftoken=([^;]+)", cookies)
+    return session, csrf.group(1) if csrf else csrf_cookie
+
+
+def hammer(jobs: list, make_request) -> float:
+    """Run the jobs over CLIENTS keep-alive connections; return requests per second."""
+    chunks = [jobs[i::CLIENTS] for i in range(CLIENTS)]
+    errors = []
+
+    def worker(chunk):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        for job in chunk:
+            method, path, body, headers, check = make_request(job)
+            conn.request(method, path, body=body, headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            if r.status != 200 or (check and check not in data):
+                errors.append((r.status, data[:200]))
+        conn.close()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[0]}")
+    return len(jobs) / elapsed
+
+
+def main() -> None:
+    tokens = seed()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_port()
+        session, csrf = login()
+        conn = http.client.HTTPConnection("127.0.0.1", PORT)
+        conn.request("GET", "/kiosk/", headers={"Cookie": f"sessionid={session}; csrftoken={csrf}"})
+        page = conn.getresponse().read().decode()
+        kiosk = re.search(r'"X-Kiosk-Token": "([^"]+)"', page).group(1)
+        post_headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Kiosk-Token": kiosk,
+            "HX-Request": "true",
+        }
+        from urllib.parse import quote
+
+        hammer(list(range(200)), lambda _: ("GET", "/healthz", None, {}, b"ok"))  # warm up
+        bare = hammer(list(range(BARE_REQUESTS)), lambda _: ("GET", "/healthz", None, {}, b"ok"))
+        checkins = hammer(
+            tokens,
+            lambda t: (
+                "POST",
+                "/kiosk/device-scan/",
+                f"code={quote(t)}",
+                post_headers,
+                b'data-kind="entry"',
+            ),
+        )
+        bare_after = hammer(
+            list(range(BARE_REQUESTS)), lambda _: ("GET", "/healthz", None, {}, b"ok")
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    bare_mean = (bare + bare_after) / 2
+    print(
+        json.dumps(
+            {
+                "benchmark": "checkin",
+                "server": "gunicorn 2 workers x 4 threads, SQLite WAL, loopback",
+                "clients": CLIENTS,
+                "checkins": len(tokens),
+                "checkins_per_s": round(checkins, 1),
+                "bare_view_per_s": round(bare_mean, 1),
+                "bare_view_per_s_before_after": [round(bare, 1), round(bare_after, 1)],
+                "ratio": round(checkins / bare_mean, 3),
+                "target_ratio": 0.5,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

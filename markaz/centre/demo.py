@@ -1,0 +1,124 @@
+"""The building part of the Berkane demo: trainers for the autumn cohorts, public holidays, a
+timetable solved and laid out as sessions, badges, and this morning's door check-ins (so the
+roll-call and the occupancy chart show something). Synthetic and idempotent."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from markaz.core.models import StaffProfile
+from markaz.core.roles import Role
+from markaz.engine import timetable as engine
+from markaz.programmes.models import Cohort, Enrolment
+
+from . import timetabling
+from .models import Closure, DoorEvent, Timetable
+from .services import badge_for, badge_token, door_scan
+
+TRAINERS = [
+    ("trainer", "Hassan", "Formateur"),
+    ("trainer2", "Naima", "Bennani"),
+    ("trainer3", "Youssef", "Alaoui"),
+    ("trainer4", "Samira", "Haddad"),
+    ("trainer5", "Karim", "Ziani"),
+]
+# Autumn cohort -> trainer username (a trainer may take a daytime and an evening cohort).
+ASSIGN = {
+    "WEB-A26": "trainer",
+    "WEB-E26": "trainer2",
+    "MKT-E26": "trainer3",
+    "BUR-A26": "trainer4",
+    "ECO-W26": "trainer5",
+    "IA-E26": "trainer4",
+    "ROB-W26": "trainer2",
+}
+# Public holidays of the demo's school year (DOMAIN.md); the Eids are entered by staff each year.
+HOLIDAYS = [
+    (dt.date(2026, 11, 6), "Marche verte", "ذكرى المسيرة الخضراء"),
+    (dt.date(2026, 11, 18), "Fête de l'indépendance", "عيد الاستقلال"),
+    (dt.date(2027, 1, 1), "Nouvel an", "رأس السنة الميلادية"),
+    (dt.date(2027, 1, 11), "Manifeste de l'indépendance", "ذكرى تقديم وثيقة الاستقلال"),
+    (dt.date(2027, 1, 14), "Nouvel an amazigh", "رأس السنة الأمازيغية"),
+]
+DEMO_PASSWORD = "markaz-demo-2026"
+
+
+@transaction.atomic
+def demo_load_centre(centre, users) -> None:
+    User = get_user_model()
+    for username, first, last in TRAINERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        StaffProfile.objects.get_or_create(
+            user=user, defaults={"role": Role.TRAINER, "centre": centre}
+        )
+    for day, fr, ar in HOLIDAYS:
+        Closure.objects.get_or_create(
+            centre=centre, date=day, defaults={"reason_fr": fr, "reason_ar": ar}
+        )
+    cohorts = list(
+        Cohort.objects.filter(centre=centre, code__in=ASSIGN)
+        .select_related("programme")
+        .order_by("code")
+    )
+    for cohort in cohorts:
+        if not cohort.trainers.exists():
+            cohort.trainers.add(User.objects.get(username=ASSIGN[cohort.code]))
+    if cohorts and not Timetable.objects.filter(centre=centre).exists():
+        first = min(c.start_date for c in cohorts)
+        weeks = (max(c.end_date for c in cohorts) - first).days // 7 + 1
+        instance = timetabling.timetable_instance(centre, cohorts, time_limit_s=10)
+        tt = Timetable.objects.create(
+            centre=centre,
+            name="Automne 2026",
+            first_week=first - dt.timedelta(days=first.weekday()),
+            weeks=weeks,
+            instance=instance,
+            created_by=users["coordinator"],
+        )
+        result = engine.solve(engine.parse_instance(instance)).to_dict()
+        tt.result = result
+        tt.status = (
+            Timetable.Status.READY
+            if result["status"] in ("optimal", "feasible")
+            else Timetable.Status.INFEASIBLE
+        )
+        tt.save(update_fields=["result", "status"])
+        if tt.status == Timetable.Status.READY:
+            timetabling.timetable_publish(timetable=tt, actor=users["coordinator"])
+    _door_this_morning(centre)
+
+
+def _door_this_morning(centre) -> None:
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(today, dt.time(8, 45), tzinfo=tz)
+    if DoorEvent.objects.filter(centre=centre, at__gte=start).exists():
+        return
+    people = [
+        e.person
+        for e in Enrolment.objects.filter(
+            cohort__centre=centre, withdrawn_at__isnull=True, cohort__end_date__gte=today
+        )
+        .select_related("person")
+        .order_by("pk")[:40]
+    ]
+    for i, person in enumerate(people):
+        door_scan(
+            centre=centre,
+            raw=badge_token(badge_for(person)),
+            now=start + dt.timedelta(minutes=2 * i),
+        )
+    for i, person in enumerate(people[:6]):
+        door_scan(
+            centre=centre,
+            raw=badge_token(badge_for(person)),
+            now=start + dt.timedelta(hours=3, minutes=i),
+        )
+    door_scan(centre=centre, raw="FORGED:0000", now=start + dt.timedelta(minutes=30))

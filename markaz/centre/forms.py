@@ -1,0 +1,48 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from markaz.core.forms import BootstrapMixin
+
+from .models import Room
+
+
+class CohortsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} · {obj.programme.title} · {obj.get_schedule_pattern_display()}"
+
+
+class TimetableForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    first_week = forms.DateField(
+        label=_("First week"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    weeks = forms.IntegerField(label=_("Number of weeks"), min_value=1, max_value=52, initial=12)
+    time_limit_s = forms.IntegerField(
+        label=_("Time limit for the search (seconds)"), min_value=5, max_value=600, initial=30
+    )
+    cohorts = CohortsField(label=_("Cohorts"), queryset=None, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, centre, **kwargs):
+        from markaz.programmes.models import Cohort
+
+        super().__init__(*args, **kwargs)
+        self.fields["cohorts"].queryset = Cohort.objects.filter(
+            centre=centre, end_date__gte=timezone.localdate()
+        ).select_related("programme")
+
+
+class SessionMoveForm(BootstrapMixin, forms.Form):
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    room = forms.ModelChoiceField(label=_("Room"), queryset=None)
+
+    def __init__(self, *args, centre, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = Room.objects.filter(centre=centre).exclude(
+            kind=Room.Kind.CHILDREN
+        )

@@ -1,0 +1,331 @@
+"""The centre's week: slots, the timetable instance for the engine, sessions laid out by date,
+manual moves with an immediate conflict check, and iCalendar feeds."""
+
+import datetime as dt
+import math
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from markaz.core.services import audit_record, job_create
+from markaz.engine import timetable as engine
+
+from .models import Closure, Room, Session, Timetable
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The weekly grid of two-hour slots (DOMAIN.md: Friday midday prayer changes the hours; Ramadan
+# hours are a different grid for those weeks).
+WEEKDAY_SLOTS = [
+    ("09:00", "11:00"),
+    ("11:00", "13:00"),
+    ("14:00", "16:00"),
+    ("16:00", "18:00"),
+    ("18:00", "20:00"),
+    ("20:00", "22:00"),
+]
+FRIDAY_SLOTS = [("09:00", "11:00"), ("15:00", "17:00"), ("17:00", "19:00"), ("19:00", "21:00")]
+SATURDAY_SLOTS = [("09:00", "11:00"), ("11:00", "13:00"), ("14:00", "16:00"), ("16:00", "18:00")]
+SUNDAY_SLOTS = [("09:00", "11:00"), ("11:00", "13:00")]
+# Children's workshops and open applied-work hours in the children's space: they count toward the
+# building (slot id -> people).
+DEFAULT_OTHER_LOAD = {"wed-3": 20, "sat-1": 20, "sat-2": 20}
+SESSION_HOURS = 2
+
+
+def weekly_slots() -> list[dict]:
+    slots = []
+    for day in DAYS:
+        grid = {"fri": FRIDAY_SLOTS, "sat": SATURDAY_SLOTS, "sun": SUNDAY_SLOTS}.get(
+            day, WEEKDAY_SLOTS
+        )
+        for i, (start, end) in enumerate(grid, start=1):
+            slots.append({"id": f"{day}-{i}", "day": day, "start": start, "end": end})
+    return slots
+
+
+def allowed_slots(pattern: str, slots: list[dict]) -> list[str]:
+    if pattern == "weekend":
+        return [s["id"] for s in slots if s["day"] in ("sat", "sun")]
+    weekdays = [s for s in slots if s["day"] in DAYS[:5]]
+    if pattern == "evening":
+        return [s["id"] for s in weekdays if s["start"] >= "18:00"]
+    return [s["id"] for s in weekdays if s["end"] <= "18:00"]
+
+
+def sessions_per_week(cohort) -> int:
+    p = cohort.programme
+    return max(1, math.ceil(p.hours / max(1, p.duration_weeks) / SESSION_HOURS))
+
+
+APPLIED_TRACKS = {"web", "robotics", "ecommerce"}
+
+
+def timetable_instance(centre, cohorts, time_limit_s: int = 30) -> dict:
+    """The engine's input for a set of cohorts of a centre (JSON, as the CLI takes it)."""
+    slots = weekly_slots()
+    rooms = list(Room.objects.filter(centre=centre).exclude(kind=Room.Kind.CHILDREN))
+    lessons, trainers, missing = [], {}, []
+    for cohort in cohorts:
+        trainer = cohort.trainers.order_by("pk").first()
+        if trainer is None:
+            missing.append(cohort.code)
+            continue
+        trainers[str(trainer.pk)] = trainer
+        n = sessions_per_week(cohort)
+        for i in range(n):
+            kind = (
+                "applied" if cohort.programme.track in APPLIED_TRACKS and i % 3 == 2 else "training"
+            )
+            lessons.append(
+                {
+                    "id": f"{cohort.code}-{i + 1}",
+                    "cohort": cohort.code,
+                    "trainer": str(trainer.pk),
+                    "room_kind": kind,
+                }
+            )
+    if missing:
+        raise ValidationError(
+            _("These cohorts have no trainer yet: %(codes)s.") % {"codes": ", ".join(missing)}
+        )
+    return {
+        "building_capacity": centre.max_occupancy,
+        "timeslots": slots,
+        "rooms": [{"id": str(r.pk), "kind": r.kind, "capacity": r.capacity} for r in rooms],
+        "trainers": [{"id": tid, "unavailable": []} for tid in trainers],
+        "cohorts": [
+            {"id": c.code, "size": c.seats, "allowed": allowed_slots(c.schedule_pattern, slots)}
+            for c in cohorts
+        ],
+        "lessons": lessons,
+        "other_load": dict(DEFAULT_OTHER_LOAD),
+        "time_limit_s": time_limit_s,
+    }
+
+
+def timetable_start(
+    *, centre, name: str, first_week: dt.date, weeks: int, cohorts, actor, time_limit_s: int = 30
+) -> Timetable:
+    """Queue the solve of a timetable (background job with progress)."""
+    from .tasks import timetable_solve_task
+
+    cohorts = list(cohorts)
+    if not cohorts:
+        raise ValidationError(_("Choose at least one cohort."))
+    instance = timetable_instance(centre, cohorts, time_limit_s)
+    first_week = first_week - dt.timedelta(days=first_week.weekday())
+    with transaction.atomic():
+        job = job_create(kind="timetable", centre=centre, created_by=actor, total=100)
+        tt = Timetable.objects.create(
+            centre=centre,
+            name=name,
+            first_week=first_week,
+            weeks=weeks,
+            instance=instance,
+            job=job,
+            created_by=actor,
+        )
+        transaction.on_commit(
+            lambda: timetable_solve_task.enqueue(timetable_id=tt.pk, job_id=str(job.pk))
+        )
+    return tt
+
+
+def timetable_solve(*, timetable_id: int, progress=None) -> dict:
+    tt = Timetable.objects.get(pk=timetable_id)
+    instance = engine.parse_instance(tt.instance)
+    result = engine.solve(instance, progress=progress).to_dict()
+    tt.result = result
+    tt.status = (
+        Timetable.Status.INFEASIBLE
+        if result["status"] in ("infeasible", "unknown")
+        else Timetable.Status.READY
+    )
+    tt.save(update_fields=["result", "status"])
+    return {"status": result["status"], "penalty": result.get("soft_penalty")}
+
+
+def _slot_times(slot_id: str, slots: dict) -> tuple[int, dt.time, dt.time]:
+    s = slots[slot_id]
+    return DAYS.index(s["day"]), dt.time.fromisoformat(s["start"]), dt.time.fromisoformat(s["end"])
+
+
+@transaction.atomic
+def timetable_publish(*, timetable: Timetable, actor) -> int:
+    """Lay the weekly timetable out as dated sessions for its weeks (closed days and days
+    outside each cohort's dates are skipped). The database refuses any double booking."""
+    from markaz.programmes.models import Cohort
+
+    tt = Timetable.objects.select_for_update().get(pk=timetable.pk)
+    if tt.status != Timetable.Status.READY:
+        raise ValidationError(_("Only a solved timetable can be published."))
+    slots = {s["id"]: s for s in tt.instance["timeslots"]}
+    lessons = {lesson["id"]: lesson for lesson in tt.instance["lessons"]}
+    cohorts = {
+        c.code: c
+        for c in Cohort.objects.filter(
+            centre=tt.centre, code__in={lesson["cohort"] for lesson in lessons.values()}
+        )
+    }
+    closed = set(Closure.objects.filter(centre=tt.centre).values_list("date", flat=True))
+    tz = timezone.get_current_timezone()
+    created = []
+    for week in range(tt.weeks):
+        monday = tt.first_week + dt.timedelta(weeks=week)
+        for a in tt.result.get("assignments", []):
+            lesson = lessons[a["lesson"]]
+            cohort = cohorts[lesson["cohort"]]
+            offset, start, end = _slot_times(a["timeslot"], slots)
+            day = monday + dt.timedelta(days=offset)
+            if day in closed or not (cohort.start_date <= day <= cohort.end_date):
+                continue
+            created.append(
+                Session(
+                    timetable=tt,
+                    centre=tt.centre,
+                    cohort=cohort,
+                    room_id=int(a["room"]),
+                    trainer_id=int(lesson["trainer"]),
+                    lesson=lesson["id"],
+                    slot=a["timeslot"],
+                    starts_at=dt.datetime.combine(day, start, tzinfo=tz),
+                    ends_at=dt.datetime.combine(day, end, tzinfo=tz),
+                )
+            )
+    try:
+        with transaction.atomic():
+            Session.objects.bulk_create(created, batch_size=500)
+    except IntegrityError as exc:
+        raise ValidationError(
+            _(
+                "These sessions would double-book a room, a trainer or a cohort already in the calendar."
+            )
+        ) from exc
+    tt.status = Timetable.Status.PUBLISHED
+    tt.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="timetable_publish",
+        centre=tt.centre,
+        obj=tt,
+        detail={"sessions": len(created)},
+    )
+    return len(created)
+
+
+# --- Moving a session by hand -----------------------------------------------------------------
+
+
+def session_conflicts(session: Session, starts_at: dt.datetime, room: Room) -> list[str]:
+    """Every rule the move would break, in words (empty: the move is fine)."""
+    ends_at = starts_at + (session.ends_at - session.starts_at)
+    overlapping = Session.objects.filter(
+        centre=session.centre, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exclude(pk=session.pk)
+    problems = []
+    if room.centre_id != session.centre_id:
+        problems.append(_("This room belongs to another centre."))
+    if overlapping.filter(room=room).exists():
+        problems.append(_("%(room)s is already booked at that time.") % {"room": room.name})
+    if overlapping.filter(trainer_id=session.trainer_id).exists():
+        problems.append(_("The trainer already has a session at that time."))
+    if overlapping.filter(cohort_id=session.cohort_id).exists():
+        problems.append(_("The cohort already has a session at that time."))
+    size = session.cohort.seats
+    if room.capacity < size:
+        problems.append(
+            _("%(room)s holds %(capacity)s people; the cohort has %(size)s.")
+            % {"room": room.name, "capacity": room.capacity, "size": size}
+        )
+    if room.kind == Room.Kind.CHILDREN:
+        problems.append(_("The children's space is not for youth sessions."))
+    load = sum(s.cohort.seats for s in overlapping.select_related("cohort")) + size
+    if load > session.centre.max_occupancy:
+        problems.append(
+            _("The building would hold %(load)s people at that time, over its maximum of %(max)s.")
+            % {"load": load, "max": session.centre.max_occupancy}
+        )
+    if timezone.localtime(starts_at).date() in set(
+        Closure.objects.filter(centre=session.centre).values_list("date", flat=True)
+    ):
+        problems.append(_("The centre is closed that day."))
+    return problems
+
+
+@transaction.atomic
+def session_move(*, session: Session, starts_at: dt.datetime, room: Room, actor) -> Session:
+    session = (
+        Session.objects.select_for_update().select_related("cohort", "centre").get(pk=session.pk)
+    )
+    problems = session_conflicts(session, starts_at, room)
+    if problems:
+        raise ValidationError(problems)
+    duration = session.ends_at - session.starts_at
+    session.starts_at, session.ends_at, session.room = starts_at, starts_at + duration, room
+    try:
+        with transaction.atomic():
+            session.save(update_fields=["starts_at", "ends_at", "room"])
+    except IntegrityError as exc:
+        raise ValidationError(_("Someone booked that time a moment ago; choose another.")) from exc
+    audit_record(actor=actor, action="session_move", centre=session.centre, obj=session)
+    return session
+
+
+# --- Reading the calendar ---------------------------------------------------------------------
+
+
+def week_sessions(centre, monday: dt.date, *, room=None, cohort=None, trainer=None):
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(monday, dt.time(0), tzinfo=tz)
+    qs = Session.objects.filter(
+        centre=centre, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=7)
+    )
+    if room is not None:
+        qs = qs.filter(room=room)
+    if cohort is not None:
+        qs = qs.filter(cohort=cohort)
+    if trainer is not None:
+        qs = qs.filter(trainer=trainer)
+    return qs.select_related("cohort__programme", "room", "trainer")
+
+
+def ical_feed(sessions, name: str) -> bytes:
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Markaz//Berkane//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    for s in sessions:
+        event = Event()
+        event.add("uid", f"session-{s.pk}@markaz")
+        event.add("summary", f"{s.cohort.programme.title_fr} ({s.cohort.code})")
+        event.add("location", s.room.name_fr)
+        event.add("dtstart", s.starts_at)
+        event.add("dtend", s.ends_at)
+        event.add("dtstamp", timezone.now())
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def ical_token(kind: str, pk: int) -> str:
+    from django.core import signing
+
+    return signing.dumps({"k": kind, "id": pk}, salt="markaz.ical")
+
+
+def ical_resolve(token: str) -> tuple[str, int] | None:
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt="markaz.ical")
+    except signing.BadSignature:
+        return None
+    return data["k"], data["id"]
+
+
+def q_trainer_or_cohort(user):
+    return Q(trainer=user) | Q(cohort__trainers=user)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "centre"
+
+urlpatterns = [
+    path("kiosk/", views.kiosk, name="kiosk"),
+    path("kiosk/scan/", views.kiosk_scan, name="kiosk_scan"),
+    path("kiosk/device-scan/", views.kiosk_device_scan, name="kiosk_device_scan"),
+    path("kiosk/count/", views.kiosk_count, name="kiosk_count"),
+    path("building/", views.roll_call, name="roll_call"),
+    path("building/close-day/", views.door_close_day, name="door_close_day"),
+    path("registry/<int:person_pk>/badge/", views.person_badge, name="person_badge"),
+    path("cohorts/<int:cohort_pk>/badges.pdf", views.cohort_badges_pdf, name="cohort_badges"),
+    path("timetables/", views.timetable_list, name="timetable_list"),
+    path("timetables/<int:pk>/", views.timetable_detail, name="timetable_detail"),
+    path("week/", views.week_view, name="week"),
+    path("sessions/<int:pk>/move/", views.session_move, name="session_move"),
+    path("ical/<str:token>.ics", views.ical, name="ical"),
+]

@@ -1,0 +1,377 @@
+import datetime as dt
+
+import segno
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from markaz.core.access import role_required
+from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
+
+from . import selectors, services
+from .selectors import DOOR_ROLES
+
+
+def qr_svg(data: str, scale: int = 5) -> str:
+    return segno.make(data, error="m").svg_inline(scale=scale, dark="#0b3d47")
+
+
+@role_required(*DOOR_ROLES)
+def kiosk(request):
+    """The entrance: reads badges with the camera (or a typed code) and shows the live count.
+
+    Opening it (as staff) hands the page a signed kiosk token for its centre, valid for one
+    working day; the scans use it instead of the staff session.
+    """
+    centre = selectors.door_centre_for_user(request.user)
+    token = services.kiosk_token(centre=centre, user=request.user)
+    return render(request, "centre/kiosk.html", {"centre": centre, "kiosk_token": token})
+
+
+@require_POST
+@role_required(*DOOR_ROLES)
+def kiosk_scan(request):
+    """One scan. The hot path of the door: the answer is a small fragment rendered without the
+    site's context processors (a kiosk at 8:55 takes a queue of scans)."""
+    from django.template.loader import render_to_string
+
+    centre = selectors.door_centre_for_user(request.user)
+    result = services.door_scan(centre=centre, raw=request.POST.get("code", ""))
+    centre.occupancy = result.occupancy
+    html = render_to_string("centre/_scan_result.html", {"result": result, "centre": centre})
+    return HttpResponse(html)
+
+
+@csrf_exempt  # authenticated by the X-Kiosk-Token header, which browsers never send on their own
+@require_POST
+def kiosk_device_scan(request):
+    """The kiosk's scan endpoint: the hot path of the door, no session or user lookup."""
+    from django.template.loader import render_to_string
+
+    centre_id = services.kiosk_centre_id(request.headers.get("X-Kiosk-Token", ""))
+    if centre_id is None:
+        return HttpResponse(status=403)
+    centre = services.DoorCentre(centre_id)
+    result = services.door_scan(centre=centre, raw=request.POST.get("code", ""))
+    html = render_to_string(
+        "centre/_scan_result.html",
+        {"result": result, "centre": centre.with_occupancy(result.occupancy)},
+    )
+    return HttpResponse(html)
+
+
+def kiosk_count(request):
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    centre = selectors.door_centre_for_user(request.user)
+    centre.refresh_from_db(fields=["occupancy"])
+    return render(request, "centre/_occupancy.html", {"centre": centre})
+
+
+@role_required(*DOOR_ROLES)
+def roll_call(request):
+    """Who is in the building now (the evacuation roll-call) and occupancy through the day."""
+    centre = selectors.door_centre_for_user(request.user)
+    return render(
+        request,
+        "centre/roll_call.html",
+        {
+            "centre": centre,
+            "present": selectors.people_in_building(centre),
+            "by_hour": selectors.occupancy_by_hour(centre, timezone.localdate()),
+        },
+    )
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def door_close_day(request):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    centre = selectors.door_centre_for_user(request.user)
+    n = services.door_close_day(centre=centre, actor=request.user)
+    messages.success(request, _("%(n)s people checked out; the count is back to zero.") % {"n": n})
+    return redirect("centre:roll_call")
+
+
+@role_required(*PEOPLE_ROLES)
+def person_badge(request, person_pk: int):
+    """A learner's badge on screen (to show on a phone or print)."""
+    person = selectors.person_for_badge(request.user, person_pk)
+    badge = services.badge_for(person)
+    return render(
+        request,
+        "centre/badge.html",
+        {"person": person, "badge": badge, "qr": qr_svg(services.badge_token(badge))},
+    )
+
+
+@role_required(*PEOPLE_ROLES)
+def cohort_badges_pdf(request, cohort_pk: int):
+    """A printable sheet of the cohort's badges (PDF, eight to a page)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    cohort = selectors.cohort_for_badges(request.user, cohort_pk)
+    cards = []
+    for enrolment in (
+        cohort.enrolments.filter(withdrawn_at__isnull=True)
+        .select_related("person")
+        .order_by("person__last_name_latin")
+    ):
+        badge = services.badge_for(enrolment.person)
+        cards.append(
+            {
+                "person": enrolment.person,
+                "badge": badge,
+                "qr": qr_svg(services.badge_token(badge), scale=3),
+            }
+        )
+    html = render_to_string(
+        "centre/badges_pdf.html", {"cohort": cohort, "cards": cards}, request=request
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="badges-{cohort.code}.pdf"'
+    return response
+
+
+# --- Timetables -------------------------------------------------------------------------------
+
+
+def _monday(value) -> dt.date:
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    return day - dt.timedelta(days=day.weekday())
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def timetable_list(request):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from . import timetabling
+    from .forms import TimetableForm
+    from .models import Timetable
+
+    centre = selectors.door_centre_for_user(request.user)
+    form = TimetableForm(request.POST or None, centre=centre)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tt = timetabling.timetable_start(
+                centre=centre,
+                name=form.cleaned_data["name"],
+                first_week=form.cleaned_data["first_week"],
+                weeks=form.cleaned_data["weeks"],
+                cohorts=form.cleaned_data["cohorts"],
+                actor=request.user,
+                time_limit_s=form.cleaned_data["time_limit_s"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect("core:job_detail", pk=tt.job_id)
+    return render(
+        request,
+        "centre/timetable_list.html",
+        {"form": form, "timetables": Timetable.objects.filter(centre=centre)[:20]},
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def timetable_detail(request, pk: int):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from . import timetabling
+    from .models import Room, Timetable
+
+    centre = selectors.door_centre_for_user(request.user)
+    tt = Timetable.objects.filter(centre=centre, pk=pk).first()
+    if tt is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            n = timetabling.timetable_publish(timetable=tt, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(n)s sessions are in the calendar.") % {"n": n})
+        return redirect("centre:timetable_detail", pk=tt.pk)
+    slots = tt.instance.get("timeslots", [])
+    rooms = {str(r.pk): r for r in Room.objects.filter(centre=centre)}
+    lessons = {x["id"]: x for x in tt.instance.get("lessons", [])}
+    grid = {}
+    for a in tt.result.get("assignments", []):
+        grid.setdefault(a["timeslot"], []).append(
+            {"lesson": lessons.get(a["lesson"], {}), "room": rooms.get(a["room"])}
+        )
+    days = []
+    for day in timetabling.DAYS:
+        days.append(
+            {
+                "day": day,
+                "slots": [
+                    {"slot": s, "items": grid.get(s["id"], [])} for s in slots if s["day"] == day
+                ],
+            }
+        )
+    return render(request, "centre/timetable_detail.html", {"tt": tt, "days": days})
+
+
+@role_required(*PEOPLE_ROLES)
+def week_view(request):
+    """A week of sessions for one room, cohort or trainer (or the whole centre)."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from markaz.programmes.models import Cohort
+
+    from . import timetabling
+    from .models import Room
+
+    centre = selectors.door_centre_for_user(request.user)
+    monday = _monday(request.GET.get("week"))
+    room = Room.objects.filter(centre=centre, pk=request.GET.get("room") or 0).first()
+    cohort = Cohort.objects.filter(centre=centre, pk=request.GET.get("cohort") or 0).first()
+    trainer = (
+        get_user_model()
+        .objects.filter(staff_profile__centre=centre, pk=request.GET.get("trainer") or 0)
+        .first()
+    )
+    sessions = list(
+        timetabling.week_sessions(centre, monday, room=room, cohort=cohort, trainer=trainer)
+    )
+    days = []
+    for i in range(7):
+        day = monday + dt.timedelta(days=i)
+        days.append(
+            {
+                "date": day,
+                "sessions": [s for s in sessions if timezone.localtime(s.starts_at).date() == day],
+            }
+        )
+    ical = None
+    if cohort is not None:
+        ical = timetabling.ical_token("cohort", cohort.pk)
+    elif trainer is not None:
+        ical = timetabling.ical_token("trainer", trainer.pk)
+    return render(
+        request,
+        "centre/week.html",
+        {
+            "days": days,
+            "monday": monday,
+            "prev": monday - dt.timedelta(days=7),
+            "next": monday + dt.timedelta(days=7),
+            "room": room,
+            "cohort": cohort,
+            "trainer": trainer,
+            "ical": ical,
+            "rooms": Room.objects.filter(centre=centre),
+            "cohorts": Cohort.objects.filter(centre=centre, sessions__isnull=False).distinct(),
+            "trainers": get_user_model().objects.filter(sessions__centre=centre).distinct(),
+        },
+    )
+
+
+def ical(request, token: str):
+    """iCalendar feed of a cohort or a trainer (the signed link is the key: calendar apps
+    cannot log in)."""
+    from django.contrib.auth import get_user_model
+    from django.http import Http404
+
+    from markaz.programmes.models import Cohort
+
+    from . import timetabling
+    from .models import Session
+
+    found = timetabling.ical_resolve(token)
+    if found is None:
+        raise Http404
+    kind, pk = found
+    if kind == "cohort":
+        cohort = Cohort.objects.filter(pk=pk).first()
+        if cohort is None:
+            raise Http404
+        sessions, name = Session.objects.filter(cohort=cohort), f"Markaz {cohort.code}"
+    else:
+        trainer = get_user_model().objects.filter(pk=pk).first()
+        if trainer is None:
+            raise Http404
+        sessions, name = (
+            Session.objects.filter(trainer=trainer),
+            f"Markaz {trainer.get_full_name() or trainer.username}",
+        )
+    body = timetabling.ical_feed(sessions.select_related("cohort__programme", "room"), name)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def session_move(request, pk: int):
+    """Move a session by hand: the conflicts are checked at once and nothing moves if any."""
+    import datetime as dt
+
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from . import timetabling
+    from .forms import SessionMoveForm
+    from .models import Session
+
+    centre = selectors.door_centre_for_user(request.user)
+    session = (
+        Session.objects.filter(centre=centre, pk=pk)
+        .select_related("cohort", "room", "trainer")
+        .first()
+    )
+    if session is None:
+        raise Http404
+    local = timezone.localtime(session.starts_at)
+    form = SessionMoveForm(
+        request.POST or None,
+        centre=centre,
+        initial={"date": local.date(), "time": local.time(), "room": session.room},
+    )
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        tz = timezone.get_current_timezone()
+        starts_at = dt.datetime.combine(
+            form.cleaned_data["date"], form.cleaned_data["time"], tzinfo=tz
+        )
+        try:
+            timetabling.session_move(
+                session=session,
+                starts_at=starts_at,
+                room=form.cleaned_data["room"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            messages.success(request, _("The session is moved."))
+            return redirect(
+                f"{reverse('centre:week')}?cohort={session.cohort_id}&week={starts_at.date().isoformat()}"
+            )
+    return render(
+        request,
+        "centre/session_move.html",
+        {"session": session, "form": form, "problems": problems},
+    )

@@ -1,0 +1,164 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from markaz.centre import timetabling
+from markaz.centre.models import Closure, Room, Session, Timetable
+from tests.factories import RoomFactory, UserFactory
+from tests.programmes.conftest import make_cohort
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(centre, programme, coordinator):
+    RoomFactory(centre=centre, name_fr="Atelier", kind=Room.Kind.APPLIED, capacity=20)
+    programme.hours, programme.duration_weeks = 60, 10  # three sessions a week
+    programme.save()
+    trainers = [UserFactory(username=f"t{i}") for i in range(2)]
+    today = timezone.localdate()
+    cohorts = []
+    for i, pattern in enumerate(["evening", "daytime"]):
+        c = make_cohort(centre, programme, f"T{i}", 12, pattern=pattern)
+        c.start_date, c.end_date = today - dt.timedelta(days=7), today + dt.timedelta(days=60)
+        c.save()
+        c.trainers.add(trainers[i])
+        cohorts.append(c)
+    return cohorts
+
+
+def solve(centre, cohorts, coordinator, capture, weeks=2):
+    with capture(execute=True):
+        tt = timetabling.timetable_start(
+            centre=centre,
+            name="Automne",
+            first_week=timezone.localdate(),
+            weeks=weeks,
+            cohorts=cohorts,
+            actor=coordinator,
+            time_limit_s=10,
+        )
+    tt.refresh_from_db()
+    return tt
+
+
+def test_solve_publish_and_no_double_booking(
+    centre, setup, coordinator, django_capture_on_commit_callbacks
+):
+    tt = solve(centre, setup, coordinator, django_capture_on_commit_callbacks)
+    assert tt.status == Timetable.Status.READY and tt.job.status == "done", tt.result.get(
+        "explanation"
+    )
+    assert tt.result["status"] in ("optimal", "feasible")
+    n = timetabling.timetable_publish(timetable=tt, actor=coordinator)
+    assert n == Session.objects.count() > 0
+    for s in Session.objects.select_related("cohort"):
+        local = timezone.localtime(s.starts_at)
+        if s.cohort.schedule_pattern == "evening":
+            assert local.hour >= 18 and local.weekday() < 5
+        else:
+            assert local.hour < 18 and local.weekday() < 5
+    with pytest.raises(ValidationError):
+        timetabling.timetable_publish(timetable=tt, actor=coordinator)
+    assert Session.objects.count() == n
+
+
+def test_closed_days_get_no_session(centre, setup, coordinator, django_capture_on_commit_callbacks):
+    tt = solve(centre, setup, coordinator, django_capture_on_commit_callbacks, weeks=1)
+    monday = tt.first_week
+    for i in range(7):
+        Closure.objects.create(
+            centre=centre, date=monday + dt.timedelta(days=i), reason_fr="Fête", reason_ar="عيد"
+        )
+    assert timetabling.timetable_publish(timetable=tt, actor=coordinator) == 0
+
+
+def test_impossible_timetable_is_explained(
+    centre, programme, coordinator, django_capture_on_commit_callbacks
+):
+    c = make_cohort(centre, programme, "HUGE", 80, pattern="weekend")
+    c.trainers.add(UserFactory(username="t9"))
+    tt = solve(centre, [c], coordinator, django_capture_on_commit_callbacks)
+    assert tt.status == Timetable.Status.INFEASIBLE
+    assert "HUGE" in tt.result["explanation"] and "HUGE" in tt.result["explanation_ar"]
+
+
+def test_cohort_without_trainer_is_refused(centre, programme, coordinator):
+    c = make_cohort(centre, programme, "NOTR", 10)
+    with pytest.raises(ValidationError):
+        timetabling.timetable_start(
+            centre=centre,
+            name="x",
+            first_week=timezone.localdate(),
+            weeks=1,
+            cohorts=[c],
+            actor=coordinator,
+        )
+    assert Timetable.objects.count() == 0
+
+
+@pytest.fixture
+def published(centre, setup, coordinator, django_capture_on_commit_callbacks):
+    tt = solve(centre, setup, coordinator, django_capture_on_commit_callbacks)
+    timetabling.timetable_publish(timetable=tt, actor=coordinator)
+    return tt
+
+
+def test_manual_move_conflicts_are_listed_and_nothing_moves(centre, published, coordinator):
+    a = Session.objects.filter(cohort__code="T0").first()
+    b = Session.objects.filter(cohort__code="T1").first()
+    before = (a.starts_at, a.room_id)
+    with pytest.raises(ValidationError) as exc:
+        timetabling.session_move(session=a, starts_at=b.starts_at, room=b.room, actor=coordinator)
+    assert any(b.room.name in m for m in exc.value.messages)
+    a.refresh_from_db()
+    assert (a.starts_at, a.room_id) == before
+
+
+def test_manual_move_respects_the_building(centre, published, coordinator):
+    a = Session.objects.filter(cohort__code="T0").first()
+    centre.max_occupancy = 11  # the cohort alone is 12
+    centre.save()
+    with pytest.raises(ValidationError) as exc:
+        timetabling.session_move(
+            session=a, starts_at=a.starts_at + dt.timedelta(hours=1), room=a.room, actor=coordinator
+        )
+    assert any("11" in m for m in exc.value.messages)
+
+
+def test_manual_move_to_a_free_time(centre, published, coordinator):
+    a = Session.objects.filter(cohort__code="T0").first()
+    target = a.starts_at + dt.timedelta(days=1, hours=-5)
+    if Session.objects.filter(starts_at=target).exists():
+        target += dt.timedelta(minutes=30)
+    timetabling.session_move(session=a, starts_at=target, room=a.room, actor=coordinator)
+    a.refresh_from_db()
+    assert a.starts_at == target
+
+
+def test_week_views_and_ical(client, centre, published, coordinator):
+    from icalendar import Calendar
+
+    client.force_login(coordinator)
+    cohort = Session.objects.first().cohort
+    first = Session.objects.order_by("starts_at").first()
+    week = timezone.localtime(first.starts_at).date().isoformat()
+    page = client.get(reverse("centre:week"), {"cohort": cohort.pk, "week": week})
+    assert page.status_code == 200 and cohort.code in page.content.decode()
+    token = page.context["ical"]
+    feed = client.get(reverse("centre:ical", args=[token]))
+    cal = Calendar.from_ical(feed.content)
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == Session.objects.filter(cohort=cohort).count()
+    assert client.get(reverse("centre:ical", args=["forged"])).status_code == 404
+    assert client.get(reverse("centre:timetable_detail", args=[published.pk])).status_code == 200
+
+
+def test_trainer_cannot_build_or_move(client, centre, published, trainer):
+    client.force_login(trainer)
+    assert client.get(reverse("centre:timetable_list")).status_code == 403
+    s = Session.objects.first()
+    assert client.post(reverse("centre:session_move", args=[s.pk]), {}).status_code == 403
