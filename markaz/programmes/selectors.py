@@ -156,11 +156,11 @@ def _slot_label(slot: str) -> str:
         return slot
 
 
-def _offer_counts(offers) -> dict:
+def _offer_counts(offers) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for o in offers:
         counts[o.status] = counts.get(o.status, 0) + 1
-    return counts
+    return [(Offer.Status(status).label, n) for status, n in sorted(counts.items())]
 
 
 def person_applications(person):
