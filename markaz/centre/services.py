@@ -219,9 +219,11 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
             try:
                 with transaction.atomic():
                     cursor.execute(
-                        "UPDATE centre_centre SET occupancy = occupancy + 1 WHERE id = %s",
+                        "UPDATE centre_centre SET occupancy = occupancy + 1 WHERE id = %s"
+                        " RETURNING occupancy, max_occupancy",
                         [centre.pk],
                     )
+                    counts = cursor.fetchone()
                     cursor.execute(
                         "INSERT INTO centre_presence (centre_id, person_id, entered_at) VALUES (%s, %s, %s)",
                         [centre.pk, badge.person_id, at],
@@ -256,12 +258,17 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
                 DoorEvent.Kind.ENTRY,
                 _("Welcome, %(name)s.") % {"name": badge.first_name},
                 at,
+                counts=counts,
             )
 
 
-def _log(cursor, centre, person_id, kind, message, at, detail="") -> ScanResult:
-    cursor.execute("SELECT occupancy, max_occupancy FROM centre_centre WHERE id = %s", [centre.pk])
-    occupancy, maximum = cursor.fetchone()
+def _log(cursor, centre, person_id, kind, message, at, detail="", counts=None) -> ScanResult:
+    if counts is None:
+        cursor.execute(
+            "SELECT occupancy, max_occupancy FROM centre_centre WHERE id = %s", [centre.pk]
+        )
+        counts = cursor.fetchone()
+    occupancy, maximum = counts
     if isinstance(centre, DoorCentre):
         centre._max = maximum
     cursor.execute(
