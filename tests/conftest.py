@@ -8,6 +8,16 @@ from .factories import CentreFactory, RoomFactory, staff
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles and cached sessions live in the cache: each test starts with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fail_on_logged_errors(caplog):
     """A test that logs an error fails (ARCHITECTURE.md, conventions 8)."""
     yield

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Centre, Room
+from .models import Centre, Closure, HoursPeriod, Room
 
 
 class RoomInline(admin.TabularInline):
@@ -8,7 +8,21 @@ class RoomInline(admin.TabularInline):
     extra = 0
 
 
+class ClosureInline(admin.TabularInline):
+    """Public holidays and the Eids (lunar, entered each year by staff)."""
+
+    model = Closure
+    extra = 1
+
+
+class HoursPeriodInline(admin.TabularInline):
+    """Ramadan: the weeks that use the Ramadan timetable grid."""
+
+    model = HoursPeriod
+    extra = 0
+
+
 @admin.register(Centre)
 class CentreAdmin(admin.ModelAdmin):
     list_display = ["name_fr", "commune", "floor_area_m2", "max_occupancy"]
-    inlines = [RoomInline]
+    inlines = [RoomInline, ClosureInline, HoursPeriodInline]

@@ -14,7 +14,7 @@ from markaz.engine import timetable as engine
 from markaz.programmes.models import Cohort, Enrolment
 
 from . import timetabling
-from .models import Closure, DoorEvent, Timetable
+from .models import Closure, DoorEvent, HoursPeriod, Timetable
 from .services import badge_for, badge_token, door_scan
 
 TRAINERS = [
@@ -62,6 +62,10 @@ def demo_load_centre(centre, users) -> None:
         Closure.objects.get_or_create(
             centre=centre, date=day, defaults={"reason_fr": fr, "reason_ar": ar}
         )
+    # Ramadan 1448 (expected dates; staff confirm them when the moon is sighted).
+    HoursPeriod.objects.get_or_create(
+        centre=centre, start_date=dt.date(2027, 2, 8), defaults={"end_date": dt.date(2027, 3, 9)}
+    )
     cohorts = list(
         Cohort.objects.filter(centre=centre, code__in=ASSIGN)
         .select_related("programme")

@@ -109,6 +109,7 @@ class Timetable(models.Model):
     name = models.CharField(_("name"), max_length=120)
     first_week = models.DateField(_("first week (Monday)"))
     weeks = models.PositiveSmallIntegerField(_("number of weeks"), default=12)
+    ramadan = models.BooleanField(_("Ramadan hours"), default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SOLVING)
     instance = models.JSONField(default=dict)
     result = models.JSONField(default=dict)
@@ -239,3 +240,27 @@ class DoorEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M} {self.kind}"
+
+
+class HoursPeriod(models.Model):
+    """A stretch of the calendar with its own opening hours (Ramadan). A timetable is built on
+    the grid of its period, and is laid out only on the days of that period."""
+
+    class Kind(models.TextChoices):
+        RAMADAN = "ramadan", _("Ramadan hours")
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="hours_periods")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RAMADAN)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"))
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="hours_period_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start_date}–{self.end_date}"

@@ -29,18 +29,31 @@ WEEKDAY_SLOTS = [
 FRIDAY_SLOTS = [("09:00", "11:00"), ("15:00", "17:00"), ("17:00", "19:00"), ("19:00", "21:00")]
 SATURDAY_SLOTS = [("09:00", "11:00"), ("11:00", "13:00"), ("14:00", "16:00"), ("16:00", "18:00")]
 SUNDAY_SLOTS = [("09:00", "11:00"), ("11:00", "13:00")]
+# Ramadan hours: shorter days, no late afternoon (fasting), and an evening after the iftar
+# (the iftar moves with the season: the 21:30 slot is the common case for a spring Ramadan).
+RAMADAN_WEEKDAY_SLOTS = [("10:00", "12:00"), ("13:00", "15:00"), ("21:30", "23:30")]
+RAMADAN_FRIDAY_SLOTS = [("10:00", "12:00"), ("21:30", "23:30")]
+RAMADAN_WEEKEND_SLOTS = [("10:00", "12:00"), ("13:00", "15:00")]
 # Children's workshops and open applied-work hours in the children's space: they count toward the
 # building (slot id -> people).
 DEFAULT_OTHER_LOAD = {"wed-3": 20, "sat-1": 20, "sat-2": 20}
 SESSION_HOURS = 2
 
 
-def weekly_slots() -> list[dict]:
+def weekly_slots(ramadan: bool = False) -> list[dict]:
+    if ramadan:
+        grids = {
+            "fri": RAMADAN_FRIDAY_SLOTS,
+            "sat": RAMADAN_WEEKEND_SLOTS,
+            "sun": RAMADAN_WEEKEND_SLOTS,
+        }
+        default = RAMADAN_WEEKDAY_SLOTS
+    else:
+        grids = {"fri": FRIDAY_SLOTS, "sat": SATURDAY_SLOTS, "sun": SUNDAY_SLOTS}
+        default = WEEKDAY_SLOTS
     slots = []
     for day in DAYS:
-        grid = {"fri": FRIDAY_SLOTS, "sat": SATURDAY_SLOTS, "sun": SUNDAY_SLOTS}.get(
-            day, WEEKDAY_SLOTS
-        )
+        grid = grids.get(day, default)
         for i, (start, end) in enumerate(grid, start=1):
             slots.append({"id": f"{day}-{i}", "day": day, "start": start, "end": end})
     return slots
@@ -55,6 +68,17 @@ def allowed_slots(pattern: str, slots: list[dict]) -> list[str]:
     return [s["id"] for s in weekdays if s["end"] <= "18:00"]
 
 
+def ramadan_days(centre) -> set[dt.date]:
+    from .models import HoursPeriod
+
+    days = set()
+    for p in HoursPeriod.objects.filter(centre=centre):
+        days.update(
+            p.start_date + dt.timedelta(days=i) for i in range((p.end_date - p.start_date).days + 1)
+        )
+    return days
+
+
 def sessions_per_week(cohort) -> int:
     p = cohort.programme
     return max(1, math.ceil(p.hours / max(1, p.duration_weeks) / SESSION_HOURS))
@@ -63,9 +87,10 @@ def sessions_per_week(cohort) -> int:
 APPLIED_TRACKS = {"web", "robotics", "ecommerce"}
 
 
-def timetable_instance(centre, cohorts, time_limit_s: int = 30) -> dict:
-    """The engine's input for a set of cohorts of a centre (JSON, as the CLI takes it)."""
-    slots = weekly_slots()
+def timetable_instance(centre, cohorts, time_limit_s: int = 30, ramadan: bool = False) -> dict:
+    """The engine's input for a set of cohorts of a centre (JSON, as the CLI takes it), on the
+    ordinary weekly grid or on the Ramadan one."""
+    slots = weekly_slots(ramadan)
     rooms = list(Room.objects.filter(centre=centre).exclude(kind=Room.Kind.CHILDREN))
     lessons, trainers, missing = [], {}, []
     for cohort in cohorts:
@@ -101,7 +126,7 @@ def timetable_instance(centre, cohorts, time_limit_s: int = 30) -> dict:
             for c in cohorts
         ],
         "lessons": lessons,
-        "other_load": dict(DEFAULT_OTHER_LOAD),
+        "other_load": {} if ramadan else dict(DEFAULT_OTHER_LOAD),
         "time_limit_s": time_limit_s,
     }
 
@@ -115,8 +140,10 @@ def timetable_start(
     cohorts = list(cohorts)
     if not cohorts:
         raise ValidationError(_("Choose at least one cohort."))
-    instance = timetable_instance(centre, cohorts, time_limit_s)
     first_week = first_week - dt.timedelta(days=first_week.weekday())
+    # A timetable whose first week falls in a Ramadan period is built on the Ramadan grid.
+    ramadan = (first_week + dt.timedelta(days=3)) in ramadan_days(centre)
+    instance = timetable_instance(centre, cohorts, time_limit_s, ramadan=ramadan)
     with transaction.atomic():
         job = job_create(kind="timetable", centre=centre, created_by=actor, total=100)
         tt = Timetable.objects.create(
@@ -127,6 +154,7 @@ def timetable_start(
             instance=instance,
             job=job,
             created_by=actor,
+            ramadan=ramadan,
         )
         transaction.on_commit(
             lambda: timetable_solve_task.enqueue(timetable_id=tt.pk, job_id=str(job.pk))
@@ -171,6 +199,8 @@ def timetable_publish(*, timetable: Timetable, actor) -> int:
         )
     }
     closed = set(Closure.objects.filter(centre=tt.centre).values_list("date", flat=True))
+    # Each grid is laid out only on its own days: Ramadan days take the Ramadan timetable.
+    ramadan = ramadan_days(tt.centre)
     tz = timezone.get_current_timezone()
     created = []
     for week in range(tt.weeks):
@@ -181,6 +211,8 @@ def timetable_publish(*, timetable: Timetable, actor) -> int:
             offset, start, end = _slot_times(a["timeslot"], slots)
             day = monday + dt.timedelta(days=offset)
             if day in closed or not (cohort.start_date <= day <= cohort.end_date):
+                continue
+            if (day in ramadan) != tt.ramadan:
                 continue
             created.append(
                 Session(

@@ -72,7 +72,8 @@ def demo_load(*, stdout=None) -> dict:
         )
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.is_staff = role == Role.ADMIN
+            # The administrator configures centres, rooms, holidays and roles in /admin/.
+            user.is_staff = user.is_superuser = role == Role.ADMIN
             user.save()
         StaffProfile.objects.get_or_create(
             user=user,

@@ -667,7 +667,7 @@ def _solve_block(
     big = 1 + sum(
         min(
             (inst.days[di].end - inst.days[di].start) * 60,
-            (inst.days[di].max_drive_min or 1e9) * 60,
+            (1e9 if inst.days[di].max_drive_min is None else inst.days[di].max_drive_min) * 60,
         )
         for di in block
     )

@@ -169,10 +169,22 @@ def results_me(request):
     if person is None:
         return redirect("programmes:results")
     services.offers_expire()  # lazily, so nobody sees an offer past its deadline as open
+    badge_qr = badge = None
+    if person.enrolments.filter(withdrawn_at__isnull=True).exists():
+        from markaz.centre.services import badge_for, badge_token
+        from markaz.centre.views import qr_svg
+
+        badge = badge_for(person)
+        badge_qr = qr_svg(badge_token(badge))
     return render(
         request,
         "programmes/results_me.html",
-        {"person": person, "items": selectors.applicant_view(person)},
+        {
+            "person": person,
+            "items": selectors.applicant_view(person),
+            "badge": badge,
+            "badge_qr": badge_qr,
+        },
     )
 
 

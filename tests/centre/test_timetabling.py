@@ -162,3 +162,39 @@ def test_trainer_cannot_build_or_move(client, centre, published, trainer):
     assert client.get(reverse("centre:timetable_list")).status_code == 403
     s = Session.objects.first()
     assert client.post(reverse("centre:session_move", args=[s.pk]), {}).status_code == 403
+
+
+def test_ramadan_weeks_use_their_own_grid(
+    centre, setup, coordinator, django_capture_on_commit_callbacks
+):
+    from markaz.centre.models import HoursPeriod
+
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    HoursPeriod.objects.create(
+        centre=centre,
+        start_date=monday + dt.timedelta(days=7),
+        end_date=monday + dt.timedelta(days=13),
+    )
+    ordinary = solve(centre, setup, coordinator, django_capture_on_commit_callbacks, weeks=2)
+    assert not ordinary.ramadan
+    timetabling.timetable_publish(timetable=ordinary, actor=coordinator)
+    # The ordinary timetable is not laid out on the Ramadan week...
+    assert not Session.objects.filter(starts_at__date__gte=monday + dt.timedelta(days=7)).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        tt = timetabling.timetable_start(
+            centre=centre,
+            name="Ramadan",
+            first_week=monday + dt.timedelta(days=7),
+            weeks=1,
+            cohorts=setup,
+            actor=coordinator,
+            time_limit_s=10,
+        )
+    tt.refresh_from_db()
+    assert tt.ramadan and tt.status == Timetable.Status.READY
+    timetabling.timetable_publish(timetable=tt, actor=coordinator)
+    # ...which gets the Ramadan hours: no session in the fasting afternoon.
+    ramadan_sessions = Session.objects.filter(timetable=tt)
+    assert ramadan_sessions.exists()
+    for s in ramadan_sessions:
+        assert timezone.localtime(s.starts_at).hour in (10, 13, 21)

@@ -293,6 +293,15 @@ def test_max_drive_limits_a_day():
     assert res["prize"] == 10
 
 
+def test_a_bad_distance_matrix_is_rejected():
+    class Short:
+        def table(self, points):
+            return [[0.0]], [[0.0]]
+
+    with pytest.raises(ValidationError, match="distance matrix"):
+        solve(parse_instance(line_instance([school("A", lon=1)])), Short())
+
+
 def test_impossible_pin_is_reported():
     data = line_instance(
         [school("A", lon=150)], days=[day(start="08:00", end="12:00")], pinned={"A": "d1"}

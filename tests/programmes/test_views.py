@@ -138,3 +138,24 @@ def test_trainer_cannot_run_or_publish(client, published, trainer):  # noqa: F81
 def test_other_centre_cannot_see_a_run(client, published, other_coordinator):  # noqa: F811
     client.force_login(other_coordinator)
     assert client.get(reverse("programmes:run_detail", args=[published.pk])).status_code == 404
+
+
+def test_enrolled_learner_sees_their_badge_on_the_phone(client, published):  # noqa: F811
+    outcome = (
+        Outcome.objects.filter(run=published, cohort__isnull=False)
+        .select_related("application__person")
+        .first()
+    )
+    person = outcome.application.person
+    offer = Offer.objects.get(run=published, application=outcome.application)
+    from markaz.programmes.services import offer_accept
+
+    offer_accept(offer=offer)
+    found = client.post(
+        reverse("programmes:results"),
+        {"cin": person.cin, "birth_date": person.birth_date.isoformat()},
+    )
+    assert found.status_code == 302, found.content.decode()[-600:]
+    html = client.get(reverse("programmes:results_me")).content.decode()
+    assert 'id="my-badge"' in html and "<svg" in html
+    assert person.cin not in html.split('id="my-badge"')[1].split("</section>")[0]
