@@ -49,6 +49,7 @@ bench: migrate
 	$(PY) bench/allocation.py
 	$(PY) bench/timetable.py
 	$(PY) bench/checkin.py
+	$(PY) bench/routing.py
 
 ## make lock: re-pin the dependencies after editing pyproject.toml
 lock: venv

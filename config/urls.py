@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("markaz.programmes.urls")),
     path("", include("markaz.learning.urls")),
     path("", include("markaz.centre.urls")),
+    path("", include("markaz.caravan.urls")),
     path("", include("markaz.core.urls")),
 ]

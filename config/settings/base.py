@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "markaz.registry",
     "markaz.programmes",
     "markaz.learning",
+    "markaz.caravan",
 ]
 
 MIDDLEWARE = [

@@ -256,6 +256,12 @@ def week_view(request):
     sessions = list(
         timetabling.week_sessions(centre, monday, room=room, cohort=cohort, trainer=trainer)
     )
+    bookings = []
+    if cohort is None and trainer is None and (room is None or room.kind == Room.Kind.CHILDREN):
+        from markaz.caravan.children import bookings_between
+
+        start = dt.datetime.combine(monday, dt.time(0), tzinfo=timezone.get_current_timezone())
+        bookings = list(bookings_between(centre, start, start + dt.timedelta(days=7)))
     days = []
     for i in range(7):
         day = monday + dt.timedelta(days=i)
@@ -263,6 +269,7 @@ def week_view(request):
             {
                 "date": day,
                 "sessions": [s for s in sessions if timezone.localtime(s.starts_at).date() == day],
+                "bookings": [b for b in bookings if timezone.localtime(b.starts_at).date() == day],
             }
         )
     ical = None

@@ -13,5 +13,6 @@ def markaz(request):
         "can_view_people": has_role(user, PEOPLE_ROLES),
         "can_write_registry": has_role(user, REGISTRY_WRITE_ROLES),
         "is_provincial": user_role(user) == Role.PROVINCIAL,
+        "can_use_caravan": has_role(user, {Role.ADMIN, Role.COORDINATOR, Role.CARAVAN}),
         "can_use_door": has_role(user, {Role.ADMIN, Role.COORDINATOR, Role.TRAINER, Role.MENTOR}),
     }

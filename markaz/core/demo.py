@@ -91,6 +91,9 @@ def demo_load(*, stdout=None) -> dict:
     from markaz.learning.demo import demo_load_learning
 
     demo_load_learning(centre, users)
+    from markaz.caravan.demo import demo_load_caravan
+
+    demo_load_caravan(centre, users)
     return {"centre": centre, "users": users, "applicants_created": created}
 
 

@@ -1,0 +1,252 @@
+"""Caravan planning: school hours, the published priority weights, and tours planned with the
+routing engine (background job), re-planned when a day is cancelled."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from markaz.core.services import audit_record, job_create
+from markaz.engine import routing as engine
+
+from .models import CalendarBlock, School, Tour, Visit
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Published, configurable weights of a school's priority (its "prize" in the plan):
+# prize = pupils × (1 + rural) × (1 + never visited) × (1 + far × distance share) × (1 + girls × share of girls)
+DEFAULT_WEIGHTS = {"rural": 1.0, "never_visited": 0.5, "far": 0.5, "girls": 0.5}
+CREW_DAY = ("08:00", "17:30")
+DEFAULT_PUPILS = {"primaire": 300, "college": 700, "lycee": 800}
+
+
+def school_windows(school: School, weekday: str) -> list[list[str]]:
+    """The hours a school can host a workshop that weekday (DOMAIN.md defaults, editable)."""
+    if school.hours:
+        return [list(w) for w in school.hours.get(weekday, [])]
+    if weekday in ("sat", "sun"):
+        return []
+    if school.level == School.Level.PRIMARY:
+        if school.area == School.Area.RURAL:
+            return [["09:00", "15:00"]]
+        if weekday == "wed":
+            return [["09:00", "13:00"]]  # no classes on Wednesday afternoon
+        return [["09:00", "13:00"], ["15:00", "17:00"]]
+    return [["09:00", "12:00"], ["14:00", "18:00"]]
+
+
+def working_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    blocks = list(CalendarBlock.objects.filter(start_date__lte=end, end_date__gte=start))
+    days = []
+    day = start
+    while day <= end:
+        if day.weekday() < 5 and not any(b.start_date <= day <= b.end_date for b in blocks):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def school_prize(
+    school: School,
+    *,
+    base_lat: float,
+    base_lon: float,
+    max_km: float,
+    visited: set[int],
+    weights: dict,
+) -> float:
+    pupils = school.pupils or DEFAULT_PUPILS.get(school.level, 300)
+    km = engine.haversine_km(base_lat, base_lon, float(school.latitude), float(school.longitude))
+    girls_share = (
+        (school.girls / school.pupils) if school.pupils and school.girls is not None else 0.5
+    )
+    prize = pupils
+    prize *= 1 + weights["rural"] * (school.area == School.Area.RURAL)
+    prize *= 1 + weights["never_visited"] * (school.pk not in visited)
+    prize *= 1 + weights["far"] * (km / max_km if max_km else 0)
+    prize *= 1 + weights["girls"] * girls_share
+    return round(prize, 1)
+
+
+def tour_instance(
+    *, centre, workshop, days: list[dt.date], weights: dict, done=(), time_limit_s: int = 30
+) -> dict:
+    """The routing engine's input (JSON, as `python -m markaz.engine.routing tour` takes it)."""
+    base_lat, base_lon = float(centre.commune.latitude), float(centre.commune.longitude)
+    schools = list(School.objects.select_related("commune"))
+    visited = set(
+        Visit.objects.filter(status=Visit.Status.DONE).values_list("school_id", flat=True)
+    )
+    max_km = max(
+        (
+            engine.haversine_km(base_lat, base_lon, float(s.latitude), float(s.longitude))
+            for s in schools
+        ),
+        default=1,
+    )
+    day_ids = [d.isoformat() for d in days]
+    rows = []
+    for s in schools:
+        if s.level not in workshop.levels:
+            continue
+        per_day = {d.isoformat(): school_windows(s, WEEKDAYS[d.weekday()]) for d in days}
+        rows.append(
+            {
+                "id": s.code,
+                "lat": float(s.latitude),
+                "lon": float(s.longitude),
+                "windows": [["09:00", "12:00"]],
+                "day_windows": per_day,
+                "service_min": workshop.duration_min,
+                "prize": school_prize(
+                    s,
+                    base_lat=base_lat,
+                    base_lon=base_lon,
+                    max_km=max_km,
+                    visited=visited,
+                    weights=weights,
+                ),
+            }
+        )
+    return {
+        "base": {"lat": base_lat, "lon": base_lon},
+        "days": [{"id": d, "start": CREW_DAY[0], "end": CREW_DAY[1]} for d in day_ids],
+        "schools": rows,
+        "speed_kmh": 45,
+        "road_factor": 1.3,
+        "time_limit_s": time_limit_s,
+        "done": [dict(v) for v in done],
+    }
+
+
+def tour_start(
+    *,
+    centre,
+    name: str,
+    start: dt.date,
+    end: dt.date,
+    workshop,
+    actor,
+    weights=None,
+    time_limit_s: int = 30,
+) -> Tour:
+    """Plan a period in the background (progress bar): one route a working day."""
+    from .tasks import tour_plan_task
+
+    if end < start:
+        raise ValidationError(_("The end of the period comes before its start."))
+    days = working_days(start, end)
+    if not days:
+        raise ValidationError(
+            _("There is no school day in this period (weekends, breaks and holidays are excluded).")
+        )
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    instance = tour_instance(
+        centre=centre, workshop=workshop, days=days, weights=weights, time_limit_s=time_limit_s
+    )
+    with transaction.atomic():
+        job = job_create(kind="tour", centre=centre, created_by=actor, total=100)
+        tour = Tour.objects.create(
+            name=name,
+            start_date=start,
+            end_date=end,
+            workshop=workshop,
+            weights=weights,
+            instance=instance,
+            job=job,
+            created_by=actor,
+        )
+        transaction.on_commit(lambda: tour_plan_task.enqueue(tour_id=tour.pk, job_id=str(job.pk)))
+    return tour
+
+
+@transaction.atomic
+def tour_plan_execute(*, tour_id: int) -> dict:
+    tour = Tour.objects.select_for_update().get(pk=tour_id)
+    result = engine.solve(engine.parse_instance(tour.instance)).to_dict()
+    schools = {
+        s.code: s
+        for s in School.objects.filter(code__in=[s["id"] for s in tour.instance["schools"]])
+    }
+    Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED).delete()
+    done_days = set(
+        Visit.objects.filter(tour=tour)
+        .exclude(status=Visit.Status.PLANNED)
+        .values_list("school_id", "date")
+    )
+    for day in result["days"]:
+        date = dt.date.fromisoformat(day["id"])
+        for v in day["visits"]:
+            school = schools[v["school"]]
+            if (school.pk, date) in done_days:
+                continue
+            Visit.objects.create(
+                tour=tour,
+                school=school,
+                workshop=tour.workshop,
+                date=date,
+                start_time=dt.time.fromisoformat(v["start"]),
+                end_time=dt.time.fromisoformat(v["end"]),
+            )
+    tour.result = result
+    tour.status = Tour.Status.READY
+    tour.save(update_fields=["result", "status"])
+    return {"visits": sum(len(d["visits"]) for d in result["days"]), "prize": result["prize"]}
+
+
+def tour_cancel_day(*, tour: Tour, day: dt.date, actor) -> Tour:
+    """A day is lost (weather, a holiday, a broken vehicle): its visits are cancelled and the
+    remaining days are planned again, keeping what was already done."""
+    with transaction.atomic():
+        tour = Tour.objects.select_for_update().get(pk=tour.pk)
+        if not (tour.start_date <= day <= tour.end_date):
+            raise ValidationError(_("This day is not in the tour's period."))
+        Visit.objects.filter(tour=tour, date=day, status=Visit.Status.PLANNED).update(
+            status=Visit.Status.CANCELLED
+        )
+        today = timezone.localdate()
+        remaining = working_days(max(day + dt.timedelta(days=1), today), tour.end_date)
+        # Schools already visited in this tour stay visited: the plan for the remaining days
+        # does not send the caravan back there.
+        visited = set(
+            Visit.objects.filter(tour=tour, status=Visit.Status.DONE).values_list(
+                "school__code", flat=True
+            )
+        )
+        instance = tour_instance(
+            centre=_centre(),
+            workshop=tour.workshop,
+            days=remaining,
+            weights=tour.weights,
+            time_limit_s=tour.instance.get("time_limit_s", 30),
+        )
+        instance["schools"] = [s for s in instance["schools"] if s["id"] not in visited]
+        Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED, date__gt=day).delete()
+        tour.instance = instance
+        tour.save(update_fields=["instance"])
+        audit_record(
+            actor=actor, action="tour_cancel_day", obj=tour, detail={"day": day.isoformat()}
+        )
+    if remaining:
+        tour_plan_execute(tour_id=tour.pk)
+    tour.refresh_from_db()
+    return tour
+
+
+def _centre():
+    from markaz.centre.models import Centre
+
+    return Centre.objects.select_related("commune").order_by("pk").first()
+
+
+def directors_to_notify(tour: Tour):
+    return (
+        Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED)
+        .select_related("school")
+        .order_by("date", "start_time")
+    )
+
+
+def km_total(tour: Tour) -> float:
+    return round(sum(d.get("km", 0) for d in tour.result.get("days", [])), 1)

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "caravan"
+
+urlpatterns = [
+    path("caravan/schools/", views.school_list, name="school_list"),
+    path("caravan/tours/", views.tour_list, name="tour_list"),
+    path("caravan/tours/<int:pk>/", views.tour_detail, name="tour_detail"),
+    path("caravan/tours/<int:pk>/roadbook.pdf", views.tour_roadbook, name="tour_roadbook"),
+    path("caravan/tours/<int:pk>/cancel-day/", views.tour_cancel_day, name="tour_cancel_day"),
+    path("", include("markaz.caravan.urls_sync")),
+    path("", include("markaz.caravan.urls_coverage")),
+]

@@ -1,0 +1,148 @@
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from markaz.core.access import role_required, user_centre
+from markaz.core.roles import Role
+
+from . import services
+from .forms import CancelDayForm, TourForm
+from .maps import province_svg
+from .models import School, Tour, Visit
+
+CARAVAN_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.CARAVAN)
+
+
+@role_required(*CARAVAN_ROLES)
+def school_list(request):
+    schools = School.objects.select_related("commune")
+    level = request.GET.get("level")
+    if level in School.Level.values:
+        schools = schools.filter(level=level)
+    return render(
+        request,
+        "caravan/school_list.html",
+        {"schools": schools, "level": level, "levels": School.Level.choices},
+    )
+
+
+@role_required(*CARAVAN_ROLES)
+def tour_list(request):
+    form = TourForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tour = services.tour_start(
+                centre=user_centre(request.user),
+                name=form.cleaned_data["name"],
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                workshop=form.cleaned_data["workshop"],
+                actor=request.user,
+                time_limit_s=form.cleaned_data["time_limit_s"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("core:job_detail", pk=tour.job_id)
+    return render(
+        request,
+        "caravan/tour_list.html",
+        {"form": form, "tours": Tour.objects.all()[:20], "weights": services.DEFAULT_WEIGHTS},
+    )
+
+
+def _tour(pk) -> Tour:
+    tour = Tour.objects.filter(pk=pk).select_related("workshop").first()
+    if tour is None:
+        raise Http404
+    return tour
+
+
+def _tour_context(tour: Tour) -> dict:
+    visits = list(
+        Visit.objects.filter(tour=tour)
+        .select_related("school__commune")
+        .order_by("date", "start_time")
+    )
+    days: dict[dt.date, list] = {}
+    for v in visits:
+        days.setdefault(v.date, []).append(v)
+    km = {d["id"]: d.get("km", 0) for d in tour.result.get("days", [])}
+    centre = services._centre()
+    base = (float(centre.commune.latitude), float(centre.commune.longitude))
+    visited_codes = {v.school.code for v in visits if v.status != Visit.Status.CANCELLED}
+    points = [{"lat": base[0], "lon": base[1], "label": centre.name, "kind": "base"}]
+    for s in School.objects.all():
+        points.append(
+            {
+                "lat": float(s.latitude),
+                "lon": float(s.longitude),
+                "label": s.name,
+                "kind": "visited" if s.code in visited_codes else "unvisited",
+            }
+        )
+    routes = []
+    for day_visits in days.values():
+        route = (
+            [base]
+            + [
+                (float(v.school.latitude), float(v.school.longitude))
+                for v in day_visits
+                if v.status != Visit.Status.CANCELLED
+            ]
+            + [base]
+        )
+        if len(route) > 2:
+            routes.append(route)
+    return {
+        "tour": tour,
+        "days": [
+            {"date": d, "visits": vs, "km": km.get(d.isoformat(), 0)} for d, vs in days.items()
+        ],
+        "km_total": services.km_total(tour),
+        "unvisited": len(tour.result.get("unvisited", [])),
+        "map": province_svg(points, routes=routes),
+        "directors": services.directors_to_notify(tour),
+    }
+
+
+@role_required(*CARAVAN_ROLES)
+def tour_detail(request, pk: int):
+    return render(request, "caravan/tour_detail.html", _tour_context(_tour(pk)))
+
+
+@role_required(*CARAVAN_ROLES)
+def tour_roadbook(request, pk: int):
+    """The printable roadbook (PDF, French and Arabic)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string("caravan/roadbook.html", _tour_context(_tour(pk)), request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="roadbook-{pk}.pdf"'
+    return response
+
+
+@require_POST
+@role_required(Role.ADMIN, Role.COORDINATOR)
+def tour_cancel_day(request, pk: int):
+    tour = _tour(pk)
+    form = CancelDayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the day to cancel."))
+        return redirect("caravan:tour_detail", pk=tour.pk)
+    try:
+        services.tour_cancel_day(tour=tour, day=form.cleaned_data["day"], actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The day is cancelled and the remaining days are planned again.")
+        )
+    return redirect("caravan:tour_detail", pk=tour.pk)
