@@ -10,6 +10,16 @@ from .factories import CentreFactory, RoomFactory, staff
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Arabic leaves Arabic active in the thread: each test starts in French."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.activate("fr")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttles and cached sessions live in the cache: each test starts with an empty one."""
     from django.core.cache import cache

@@ -5,12 +5,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-def _pick(fr: str, ar: str) -> str:
-    return ar if (get_language() or "fr").startswith("ar") and ar else fr
+from markaz.core.i18n import pick
 
 
 class School(models.Model):
@@ -60,7 +57,7 @@ class School(models.Model):
 
     @property
     def name(self) -> str:
-        return _pick(self.name_fr, self.name_ar)
+        return pick(self.name_fr, self.name_ar)
 
     @property
     def pupils(self) -> int:
@@ -83,7 +80,7 @@ class Workshop(models.Model):
     kits_needed = models.JSONField(default=dict, help_text="Kit kind → how many.")
 
     def __str__(self) -> str:
-        return _pick(self.title_fr, self.title_ar)
+        return pick(self.title_fr, self.title_ar)
 
 
 class Kit(models.Model):

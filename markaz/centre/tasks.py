@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django_tasks import task
 
-from markaz.core.services import job_fail, job_finish, job_progress
+from markaz.core.services import job_progress, job_run
 
 
 @task()
@@ -24,15 +24,11 @@ def timetable_solve_task(*, timetable_id: int, job_id: str) -> dict:
         finally:
             connection.close()  # this thread's own connection
 
-    try:
-        result = timetable_solve(timetable_id=timetable_id, progress=progress)
-    except Exception as exc:
-        Timetable.objects.filter(pk=timetable_id).update(status=Timetable.Status.FAILED)
-        job_fail(job_id=job_id, error=str(exc))
-        raise
-    job_finish(
+    return job_run(
         job_id=job_id,
-        result=result,
+        work=lambda: timetable_solve(timetable_id=timetable_id, progress=progress),
         result_url=reverse("centre:timetable_detail", args=[timetable_id]),
+        on_failure=lambda: Timetable.objects.filter(pk=timetable_id).update(
+            status=Timetable.Status.FAILED
+        ),
     )
-    return result

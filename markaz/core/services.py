@@ -41,3 +41,18 @@ def job_fail(*, job_id, error: str) -> None:
         Job.objects.filter(pk=job_id).update(
             status=Job.Status.FAILED, error=error, finished_at=timezone.now()
         )
+
+
+def job_run(*, job_id, work, result_url: str = "", on_failure=None) -> dict:
+    """Run a background job's work: finished with its result, or failed with the error (after
+    `on_failure` marks the object it was working on). The error is raised again for the worker's
+    log."""
+    try:
+        result = work()
+    except Exception as exc:
+        if on_failure is not None:
+            on_failure()
+        job_fail(job_id=job_id, error=str(exc))
+        raise
+    job_finish(job_id=job_id, result=result, result_url=result_url)
+    return result

@@ -1,12 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-def _pick(fr: str, ar: str) -> str:
-    return ar if (get_language() or "fr").startswith("ar") and ar else fr
+from markaz.core.i18n import pick
 
 
 class SchedulePattern(models.TextChoices):
@@ -52,7 +49,7 @@ class Programme(models.Model):
 
     @property
     def title(self) -> str:
-        return _pick(self.title_fr, self.title_ar)
+        return pick(self.title_fr, self.title_ar)
 
 
 class Cohort(models.Model):
@@ -177,7 +174,7 @@ class Campaign(models.Model):
 
     @property
     def name(self) -> str:
-        return _pick(self.name_fr, self.name_ar)
+        return pick(self.name_fr, self.name_ar)
 
     def is_open(self, on=None) -> bool:
         on = on or timezone.localdate()
@@ -286,7 +283,7 @@ class Outcome(models.Model):
 
     @property
     def explanation(self) -> str:
-        return _pick(self.explanation_fr, self.explanation_ar)
+        return pick(self.explanation_fr, self.explanation_ar)
 
 
 class WaitlistEntry(models.Model):

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django_tasks import task
 
-from markaz.core.services import job_fail, job_finish, job_progress
+from markaz.core.services import job_progress, job_run
 
 
 @task()
@@ -12,13 +12,11 @@ def allocation_run_task(*, run_id: int, job_id: str) -> dict:
     def progress(fraction: float) -> None:
         job_progress(job_id=job_id, done=int(100 * fraction), total=100)
 
-    try:
-        result = allocation_run_execute(run_id=run_id, progress=progress)
-    except Exception as exc:
-        AllocationRun.objects.filter(pk=run_id).update(status=AllocationRun.Status.FAILED)
-        job_fail(job_id=job_id, error=str(exc))
-        raise
-    job_finish(
-        job_id=job_id, result=result, result_url=reverse("programmes:run_detail", args=[run_id])
+    return job_run(
+        job_id=job_id,
+        work=lambda: allocation_run_execute(run_id=run_id, progress=progress),
+        result_url=reverse("programmes:run_detail", args=[run_id]),
+        on_failure=lambda: AllocationRun.objects.filter(pk=run_id).update(
+            status=AllocationRun.Status.FAILED
+        ),
     )
-    return result

@@ -1,6 +1,7 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from markaz.core.i18n import pick
 
 
 class BilingualName(models.Model):
@@ -17,7 +18,7 @@ class BilingualName(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_ar if (get_language() or "fr").startswith("ar") else self.name_fr
+        return pick(self.name_fr, self.name_ar)
 
 
 class Province(BilingualName):
