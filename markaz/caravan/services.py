@@ -250,3 +250,88 @@ def directors_to_notify(tour: Tour):
 
 def km_total(tour: Tour) -> float:
     return round(sum(d.get("km", 0) for d in tour.result.get("days", [])), 1)
+
+
+def tour_set_decision(
+    *, tour: Tour, school: School, decision: str, day: dt.date | None, actor
+) -> Tour:
+    """Staff pin a school to a day (it must be visited then) or forbid it (that day, or the
+    whole period), then the tour is planned again; visits already held stay as they are."""
+    if decision not in ("pin", "forbid"):
+        raise ValidationError(_("Choose to pin or to forbid."))
+    if decision == "pin" and day is None:
+        raise ValidationError(_("Choose the day of the pinned visit."))
+    if day is not None and not (tour.start_date <= day <= tour.end_date):
+        raise ValidationError(_("This day is not in the tour's period."))
+    with transaction.atomic():
+        tour = Tour.objects.select_for_update().get(pk=tour.pk)
+        instance = dict(tour.instance)
+        day_ids = {d["id"] for d in instance["days"]}
+        key = day.isoformat() if day else None
+        if key is not None and key not in day_ids:
+            raise ValidationError(_("There is no school day on that date in this tour."))
+        if school.code not in {s["id"] for s in instance["schools"]}:
+            raise ValidationError(
+                _("This school is not in the tour (its level does not take the workshop).")
+            )
+        if decision == "pin":
+            instance["pinned"] = {**instance.get("pinned", {}), school.code: key}
+            forbidden = dict(instance.get("forbidden", {}))
+            forbidden.pop(school.code, None)
+            instance["forbidden"] = forbidden
+        else:
+            forbidden = dict(instance.get("forbidden", {}))
+            forbidden[school.code] = [key] if key else "all"
+            instance["forbidden"] = forbidden
+            pinned = dict(instance.get("pinned", {}))
+            pinned.pop(school.code, None)
+            instance["pinned"] = pinned
+        # Visits already held stay: the engine keeps them on their days.
+        instance["fixed"] = [
+            {"school": v.school.code, "day": v.date.isoformat()}
+            for v in Visit.objects.filter(tour=tour, status=Visit.Status.DONE).select_related(
+                "school"
+            )
+            if v.date.isoformat() in day_ids
+        ]
+        engine.parse_instance(instance)  # refuse a malformed decision before writing it
+        tour.instance = instance
+        tour.save(update_fields=["instance"])
+        audit_record(
+            actor=actor,
+            action=f"tour_{decision}",
+            obj=tour,
+            detail={"school": school.code, "day": key},
+        )
+        try:
+            tour_plan_execute(tour_id=tour.pk)
+        except engine.InfeasibleError as exc:  # the whole decision is undone
+            raise ValidationError(
+                _("This cannot be planned: %(reason)s") % {"reason": exc}
+            ) from exc
+    tour.refresh_from_db()
+    return tour
+
+
+def tour_ical(tour: Tour) -> bytes:
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Markaz//Caravane//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Caravane — {tour.name}")
+    tz = timezone.get_current_timezone()
+    for v in (
+        Visit.objects.filter(tour=tour)
+        .exclude(status=Visit.Status.CANCELLED)
+        .select_related("school__commune")
+    ):
+        event = Event()
+        event.add("uid", f"visit-{v.pk}@markaz")
+        event.add("summary", f"{tour.workshop.title_fr} — {v.school.name_fr}")
+        event.add("location", f"{v.school.name_fr}, {v.school.commune.name_fr}")
+        event.add("dtstart", dt.datetime.combine(v.date, v.start_time, tzinfo=tz))
+        event.add("dtend", dt.datetime.combine(v.date, v.end_time, tzinfo=tz))
+        event.add("dtstamp", timezone.now())
+        cal.add_component(event)
+    return cal.to_ical()

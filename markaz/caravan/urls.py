@@ -10,6 +10,8 @@ urlpatterns = [
     path("caravan/tours/<int:pk>/", views.tour_detail, name="tour_detail"),
     path("caravan/tours/<int:pk>/roadbook.pdf", views.tour_roadbook, name="tour_roadbook"),
     path("caravan/tours/<int:pk>/cancel-day/", views.tour_cancel_day, name="tour_cancel_day"),
+    path("caravan/tours/<int:pk>/decide/", views.tour_decide, name="tour_decide"),
+    path("caravan/tours/ical/<str:token>.ics", views.tour_ical, name="tour_ical"),
     path("", include("markaz.caravan.urls_sync")),
     path("", include("markaz.caravan.urls_coverage")),
 ]

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -108,6 +109,12 @@ def _tour_context(tour: Tour) -> dict:
         "unvisited": len(tour.result.get("unvisited", [])),
         "map": province_svg(points, routes=routes),
         "directors": services.directors_to_notify(tour),
+        "schools": School.objects.filter(
+            code__in=[s["id"] for s in tour.instance.get("schools", [])]
+        ),
+        "ical": signing.dumps(tour.pk, salt="markaz.tour-ical"),
+        "pinned": tour.instance.get("pinned", {}),
+        "forbidden": tour.instance.get("forbidden", {}),
     }
 
 
@@ -146,3 +153,45 @@ def tour_cancel_day(request, pk: int):
             request, _("The day is cancelled and the remaining days are planned again.")
         )
     return redirect("caravan:tour_detail", pk=tour.pk)
+
+
+@require_POST
+@role_required(Role.ADMIN, Role.COORDINATOR)
+def tour_decide(request, pk: int):
+    """Pin a school to a day, or forbid it, then plan again."""
+    tour = _tour(pk)
+    school = School.objects.filter(code=request.POST.get("school", "")).first()
+    day = None
+    if request.POST.get("day"):
+        try:
+            day = dt.date.fromisoformat(request.POST["day"])
+        except ValueError:
+            day = None
+    if school is None:
+        messages.error(request, _("Choose a school."))
+        return redirect("caravan:tour_detail", pk=tour.pk)
+    try:
+        services.tour_set_decision(
+            tour=tour,
+            school=school,
+            decision=request.POST.get("decision", ""),
+            day=day,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Planned again with your decision."))
+    return redirect("caravan:tour_detail", pk=tour.pk)
+
+
+def tour_ical(request, token: str):
+    """The tour's visits as an iCalendar feed (the signed link is the key)."""
+    try:
+        pk = signing.loads(token, salt="markaz.tour-ical")
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+    response = HttpResponse(
+        services.tour_ical(_tour(pk)), content_type="text/calendar; charset=utf-8"
+    )
+    return response

@@ -190,3 +190,61 @@ def test_tour_pages_and_roadbook(
 def test_trainers_do_not_plan_tours(client, trainer):
     client.force_login(trainer)
     assert client.get(reverse("caravan:tour_list")).status_code == 403
+
+
+def test_pin_and_forbid_then_replan(
+    centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    tour = plan(
+        centre,
+        caravan_world,
+        coordinator,
+        django_capture_on_commit_callbacks,
+        end=dt.date(2025, 11, 7),
+    )
+    school = School.objects.get(code="s3")
+    day = dt.date(2025, 11, 6)
+    services.tour_set_decision(tour=tour, school=school, decision="pin", day=day, actor=coordinator)
+    assert Visit.objects.get(tour=tour, school=school, status=Visit.Status.PLANNED).date == day
+    services.tour_set_decision(
+        tour=tour, school=school, decision="forbid", day=None, actor=coordinator
+    )
+    assert not Visit.objects.filter(tour=tour, school=school, status=Visit.Status.PLANNED).exists()
+
+
+def test_bad_decisions_change_nothing(
+    centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    tour = plan(centre, caravan_world, coordinator, django_capture_on_commit_callbacks)
+    before = (tour.instance, list(Visit.objects.filter(tour=tour).values_list("school_id", "date")))
+    school = School.objects.get(code="s0")
+    for decision, day in [
+        ("pin", None),
+        ("pin", dt.date(2025, 12, 25)),
+        ("pin", dt.date(2025, 11, 8)),
+        ("maybe", None),
+    ]:
+        with pytest.raises(ValidationError):
+            services.tour_set_decision(
+                tour=tour, school=school, decision=decision, day=day, actor=coordinator
+            )
+    tour.refresh_from_db()
+    assert (
+        tour.instance,
+        list(Visit.objects.filter(tour=tour).values_list("school_id", "date")),
+    ) == before
+
+
+def test_tour_ical_feed(
+    client, centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    from icalendar import Calendar
+
+    tour = plan(centre, caravan_world, coordinator, django_capture_on_commit_callbacks)
+    client.force_login(coordinator)
+    token = client.get(reverse("caravan:tour_detail", args=[tour.pk])).context["ical"]
+    client.logout()
+    feed = client.get(reverse("caravan:tour_ical", args=[token]))
+    events = list(Calendar.from_ical(feed.content).walk("VEVENT"))
+    assert len(events) == Visit.objects.filter(tour=tour).count() > 0
+    assert client.get(reverse("caravan:tour_ical", args=["forged"])).status_code == 404
