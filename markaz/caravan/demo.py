@@ -202,7 +202,7 @@ def _schools() -> None:
                 girls=girls,
                 boys=pupils - girls,
                 director_name=f"Directeur·rice {n} (synthétique)",
-                director_phone=f"+2125365{rng.randint(10000, 99999)}",
+                director_phone=f"+21253661{rng.randint(1000, 9999)}",
                 synthetic=True,
             )
 

@@ -6,6 +6,12 @@ app_name = "caravan"
 
 urlpatterns = [
     path("caravan/schools/", views.school_list, name="school_list"),
+    path("caravan/schools/import/", views.school_import, name="school_import"),
+    path(
+        "caravan/schools/import/template.csv",
+        views.school_import_template,
+        name="school_import_template",
+    ),
     path("caravan/tours/", views.tour_list, name="tour_list"),
     path("caravan/tours/<int:pk>/", views.tour_detail, name="tour_detail"),
     path("caravan/tours/<int:pk>/roadbook.pdf", views.tour_roadbook, name="tour_roadbook"),

@@ -195,3 +195,67 @@ def tour_ical(request, token: str):
         services.tour_ical(_tour(pk)), content_type="text/calendar; charset=utf-8"
     )
     return response
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR, Role.CARAVAN)
+def school_import(request):
+    """Import schools from CSV or XLSX: a preview with every error first; nothing is written
+    until the file is clean and the import confirmed."""
+    import base64
+
+    from markaz.registry.forms import ImportUploadForm
+    from markaz.registry.imports import FileRejected
+
+    from . import imports
+
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if (
+        request.method == "POST"
+        and request.POST.get("confirm")
+        and "school_import" in request.session
+    ):
+        stored = request.session.pop("school_import")
+        checked = imports.check_file(
+            file_name=stored["name"], content=base64.b64decode(stored["content"])
+        )
+        if checked.errors:
+            messages.error(request, _("The file has errors. Nothing was saved."))
+        else:
+            result = imports.schools_import(rows=checked.rows)
+            messages.success(
+                request,
+                _("%(created)s schools added, %(updated)s updated, %(unchanged)s unchanged.")
+                % result,
+            )
+            return redirect("caravan:school_list")
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            checked = imports.check_file(file_name=upload.name, content=content)
+        except FileRejected as exc:
+            form.add_error("file", str(exc))
+        else:
+            context.update({"checked": checked, "errors": checked.errors[:300]})
+            if not checked.errors:
+                request.session["school_import"] = {
+                    "name": upload.name,
+                    "content": base64.b64encode(content).decode(),
+                }
+    return render(request, "caravan/school_import.html", context)
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR, Role.CARAVAN)
+def school_import_template(request):
+    import csv
+
+    from . import imports
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="markaz-schools-template.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    for row in imports.template_rows():
+        writer.writerow(row)
+    return response
