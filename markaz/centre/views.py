@@ -49,18 +49,16 @@ def kiosk_scan(request):
 @require_POST
 def kiosk_device_scan(request):
     """The kiosk's scan endpoint: the hot path of the door, no session or user lookup."""
-    from django.template.loader import render_to_string
+    from .door_html import scan_result
 
     centre_id = services.kiosk_centre_id(request.headers.get("X-Kiosk-Token", ""))
     if centre_id is None:
         return HttpResponse(status=403)
     centre = services.DoorCentre(centre_id)
     result = services.door_scan(centre=centre, raw=request.POST.get("code", ""))
-    html = render_to_string(
-        "centre/_scan_result.html",
-        {"result": result, "centre": centre.with_occupancy(result.occupancy)},
+    return HttpResponse(
+        scan_result(result.kind, result.message, result.occupancy, centre.max_occupancy)
     )
-    return HttpResponse(html)
 
 
 def kiosk_count(request):
