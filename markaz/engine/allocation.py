@@ -43,6 +43,8 @@ from typing import Any
 
 import numpy as np
 
+from markaz.engine._input import check_keys
+
 __all__ = [
     "OPEN",
     "PRECEDENCES",
@@ -880,15 +882,7 @@ _INSTANCE_KEYS = {"applicants", "cohorts", "seed"}
 
 
 def _keys(obj: object, where: str, required: set[str], allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise ValidationError(f"{where}: expected an object, got {type(obj).__name__}")
-    missing = sorted(required - obj.keys())
-    if missing:
-        raise ValidationError(f"{where}: missing key {missing[0]!r}")
-    unknown = sorted(map(str, obj.keys() - allowed))
-    if unknown:
-        raise ValidationError(f"{where}: unknown key {unknown[0]!r}")
-    return obj
+    return check_keys(obj, where, required, allowed, ValidationError)
 
 
 def _string_list(value: object, where: str) -> list[str]:

@@ -62,6 +62,8 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.PenaltyManager import PenaltyParams
 from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
+from markaz.engine._input import check_keys, hhmm_minutes
+
 __all__ = [
     "BLOCK_CLIENTS",
     "EARTH_RADIUS_KM",
@@ -759,25 +761,11 @@ _SCHOOL_KEYS = {
 
 
 def _keys(obj: object, where: str, required: set[str], allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise ValidationError(f"{where}: expected an object, got {type(obj).__name__}")
-    missing = sorted(required - obj.keys())
-    if missing:
-        raise ValidationError(f"{where}: missing key {missing[0]!r}")
-    unknown = sorted(map(str, obj.keys() - allowed))
-    if unknown:
-        raise ValidationError(f"{where}: unknown key {unknown[0]!r}")
-    return obj
+    return check_keys(obj, where, required, allowed, ValidationError)
 
 
 def _time(value: object, where: str) -> int:
-    m = _TIME.match(value) if isinstance(value, str) else None
-    if m is None:
-        raise ValidationError(f"{where}: expected a time HH:MM, got {value!r}")
-    h, mi = int(m.group(1)), int(m.group(2))
-    if h > 24 or mi > 59 or (h == 24 and mi):
-        raise ValidationError(f"{where}: bad time {value!r}")
-    return h * 60 + mi
+    return hhmm_minutes(value, where, _TIME, ValidationError)
 
 
 def _windows(value: object, where: str) -> tuple[Window, ...]:
