@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "markaz.programmes",
     "markaz.learning",
     "markaz.caravan",
+    "markaz.mentoring",
+    "markaz.reporting",
 ]
 
 MIDDLEWARE = [

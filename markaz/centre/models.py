@@ -264,3 +264,33 @@ class HoursPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.start_date}–{self.end_date}"
+
+
+class YearPlan(models.Model):
+    """What a centre's year costs and aims at, entered by staff for the funder's report: the
+    running budget (the investment is the building's, counted once) and the year's targets."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="year_plans")
+    year = models.PositiveSmallIntegerField(_("year"))
+    investment_mad = models.DecimalField(
+        _("investment (MAD)"), max_digits=14, decimal_places=2, default=5300000
+    )
+    running_budget_mad = models.DecimalField(
+        _("running budget for the year (MAD)"), max_digits=14, decimal_places=2, default=0
+    )
+    targets = models.JSONField(
+        _("targets"), default=dict, blank=True, help_text="Indicator code → the year's target."
+    )
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "year"], name="year_plan_once"),
+            models.CheckConstraint(
+                condition=models.Q(running_budget_mad__gte=0, investment_mad__gte=0),
+                name="year_plan_amounts_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.year}"
