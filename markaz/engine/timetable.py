@@ -15,6 +15,12 @@ minimises the weighted soft penalty within ``Instance.time_limit_s``. Details in
   ``cohort_rooms`` (distinct rooms a cohort uses beyond one per room kind it needs),
   ``late_evening`` (lessons in slots ending after 21:00). :func:`evaluate` computes them from
   any assignment.
+- **Method.** A slot model without room variables (rooms of a kind differ only by capacity,
+  so a slot's lessons fit iff, per kind and size threshold, the lessons needing at least that
+  many seats are no more than the rooms seating that many: Hall's condition, exact here)
+  minimises the slot-based goals; rooms are then assigned for those slots; when room changes
+  keep the total above the slot model's bound, the joint ``x[lesson, slot, room]`` model looks
+  for a better timetable or proves there is none. See :func:`solve`.
 - **Status.** ``optimal`` (proven), ``feasible`` (time ran out, ``bound`` says how far from
   optimal it can be), ``infeasible`` (proven: no timetable exists; ``explanation`` /
   ``explanation_ar`` say why, naming cohorts, trainers, rooms and slots), or ``unknown`` (time
@@ -402,9 +408,12 @@ class Result:
 
     ``assignments`` (one per lesson, in the instance's lesson order) is empty unless the status
     is ``optimal`` or ``feasible``. ``soft_penalty`` is the weighted sum of ``penalties``
-    (weighted, per goal); ``counts`` are the unweighted counts. ``bound`` is CP-SAT's best
-    objective bound (a lower bound on any timetable's penalty; equal to ``soft_penalty`` when
-    optimal). Times are seconds from the call to :func:`solve`.
+    (weighted, per goal); ``counts`` are the unweighted counts. ``bound`` is a proven lower
+    bound on any timetable's penalty (the slot model's, raised by the joint model when it ran;
+    equal to ``soft_penalty`` exactly when the status is ``optimal``). Times are seconds from
+    the call to :func:`solve`; ``time_to_first_feasible_s`` is the slot model's first
+    solution (its rooms follow greedily), ``time_to_best_s`` when the returned timetable was
+    complete.
     """
 
     status: str
@@ -982,13 +991,25 @@ def _cheap_reasons(p: _Prep) -> list[Reason]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The CP-SAT model
+# The CP-SAT models
+#
+# Two formulations share one builder. The *slot model* (``rooms=False``) has one boolean
+# ``y[l,s]`` per lesson and usable slot and no room variables: rooms of one kind differ only by
+# capacity, so the lessons of a slot fit its rooms iff, for every kind k and size threshold t,
+# the lessons of kind k in the slot whose cohort has >= t learners are at most the rooms of kind
+# k seating >= t (Hall's condition; the sets of rooms a lesson may use are nested, so these
+# conditions are exact, not a relaxation). It carries the slot-based goals and is what
+# :func:`solve` optimises first. The *joint model* (``rooms=True``) has ``x[l,s,r]``; it carries
+# every goal, including ``cohort_rooms``, and serves to close the gap when rooms cost something,
+# and (relaxed) for explanations.
 
 
 @dataclass
 class _Model:
     model: cp_model.CpModel
+    # Decision literals: (lesson, slot, room) -> literal (joint model) or (lesson, slot, -1).
     x: dict[tuple[int, int, int], cp_model.IntVar]
+    with_rooms: bool = True
     # Relaxation literals (explanation model only): key -> literal.
     lits: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     terms: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
@@ -996,28 +1017,65 @@ class _Model:
     objective_terms: list[str] = field(default_factory=list)
 
 
-def _build(p: _Prep, *, relax: bool) -> _Model:
-    """The model. ``relax=False``: hard rules and the weighted objective. ``relax=True``: no
-    objective; every cohort's "all lessons placed", each trainer's and each room kind's
-    one-at-a-time rule and each slot's building cap hold only if their literal is true."""
+def _room_fit(p: _Prep) -> list[tuple[int, str, list[int], int]]:
+    """Hall's condition for the rooms, per slot: ``(slot, kind, lessons, n)`` meaning at most
+    ``n`` of ``lessons`` may take place in ``slot``. Only the conditions that can bind (more
+    distinct cohorts than ``n``: a cohort has one lesson at a time) and are not implied by a
+    larger threshold with the same lessons."""
+    inst = p.inst
+    usable = [set(ss) for ss in p.slots_of]
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for li, le in enumerate(inst.lessons):
+        if p.rooms_of[li]:
+            by_kind[le.room_kind].append(li)
+    out = []
+    for kind, lis in sorted(by_kind.items()):
+        caps = [r.capacity for r in inst.rooms if r.kind == kind]
+        size = {li: inst.cohort[inst.lessons[li].cohort].size for li in lis}
+        thresholds = sorted(set(size.values()), reverse=True)
+        for s in range(len(inst.ordered_slots)):
+            here = [li for li in lis if s in usable[li]]
+            prev = -1
+            for t in thresholds:
+                n = sum(c >= t for c in caps)
+                big = [li for li in here if size[li] >= t]
+                if len(big) == prev:
+                    continue  # same lessons as a larger threshold, with at least as many rooms
+                prev = len(big)
+                if len({inst.lessons[li].cohort for li in big}) > n:
+                    out.append((s, kind, big, n))
+    return out
+
+
+def _build(p: _Prep, *, relax: bool, rooms: bool = True) -> _Model:
+    """A model. ``rooms=True``: the joint model ``x[l,s,r]``; ``rooms=False``: the slot model
+    (see above). ``relax=False``: hard rules and the weighted objective. ``relax=True`` (joint
+    model only): no objective; every cohort's "all lessons placed", each trainer's and each room
+    kind's one-at-a-time rule and each slot's building cap hold only if their literal is true."""
+    assert rooms or not relax
     inst = p.inst
     slots = inst.ordered_slots
     m = cp_model.CpModel()
     x: dict[tuple[int, int, int], cp_model.IntVar] = {}
-    mm = _Model(m, x)
+    mm = _Model(m, x, rooms)
     by_lesson: dict[int, list] = defaultdict(list)
+    by_lesson_slot: dict[tuple[int, int], list] = defaultdict(list)
     by_room_slot: dict[tuple[int, int], list] = defaultdict(list)
     by_trainer_slot: dict[tuple[str, int], list] = defaultdict(list)
     by_cohort_slot: dict[tuple[str, int], list] = defaultdict(list)
     load_terms: dict[int, list] = defaultdict(list)
     for li, le in enumerate(inst.lessons):
         size = inst.cohort[le.cohort].size
+        if not p.rooms_of[li]:
+            continue
         for s in p.slots_of[li]:
-            for r in p.rooms_of[li]:
+            for r in p.rooms_of[li] if rooms else (-1,):
                 v = m.new_bool_var(f"x{li}_{s}_{r}")
                 x[li, s, r] = v
                 by_lesson[li].append(v)
-                by_room_slot[s, r].append(v)
+                by_lesson_slot[li, s].append(v)
+                if rooms:
+                    by_room_slot[s, r].append(v)
                 by_trainer_slot[le.trainer, s].append(v)
                 by_cohort_slot[le.cohort, s].append(v)
                 if size:
@@ -1041,6 +1099,10 @@ def _build(p: _Prep, *, relax: bool) -> _Model:
                 m.add(sum(vs) <= 1).only_enforce_if(lit(("rooms", inst.rooms[r].kind)))
             else:
                 m.add_at_most_one(vs)
+    if not relax:
+        # Rooms by kind and capacity (exact in the slot model, redundant in the joint one).
+        for s, _kind, lis, n in _room_fit(p):
+            m.add(sum(v for li in lis for v in by_lesson_slot[li, s]) <= n)
     for (t, _s), vs in by_trainer_slot.items():
         if len(vs) > 1:
             if relax:
@@ -1068,22 +1130,19 @@ def _build(p: _Prep, *, relax: bool) -> _Model:
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for li, le in enumerate(inst.lessons):
         groups[le.cohort, le.trainer, le.room_kind].append(li)
+    slot_expr = defaultdict(list)
+    for (li, s, _r), v in x.items():
+        slot_expr[li].append((s, v))
     for (c_id, _, _), lis in groups.items():
         for a, b in zip(lis, lis[1:], strict=False):
-            ea = sum(s * v for s, v in _lesson_vars(x, a, p))
-            eb = sum(s * v for s, v in _lesson_vars(x, b, p))
+            ea = sum(s * v for s, v in slot_expr[a])
+            eb = sum(s * v for s, v in slot_expr[b])
             ct = m.add(ea < eb)
             if relax:
                 ct.only_enforce_if(lit(("cohort", c_id)))
     if not relax:
         _objective(p, mm, by_cohort_slot, by_trainer_slot)
     return mm
-
-
-def _lesson_vars(
-    x: dict[tuple[int, int, int], cp_model.IntVar], li: int, p: _Prep
-) -> list[tuple[int, cp_model.IntVar]]:
-    return [(s, x[li, s, r]) for s in p.slots_of[li] for r in p.rooms_of[li]]
 
 
 def _gap_terms(
@@ -1152,13 +1211,11 @@ def _objective(p: _Prep, mm: _Model, by_cohort_slot: Mapping, by_trainer_slot: M
             busy = {s: vs for (tid, s), vs in by_trainer_slot.items() if tid == t.id}
             runs = _day_runs(inst, lambda s, t=t: s.id not in t.unavailable)
             terms["trainer_gaps"] += [(1, g) for g in _gap_terms(m, runs, busy, f"t{t.id}")]
-    if w.cohort_rooms:
+    if w.cohort_rooms and mm.with_rooms:
         by_cohort: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-        kinds: dict[str, set[str]] = defaultdict(set)
         for (li, _s, r), v in x.items():
             by_cohort[inst.lessons[li].cohort][r].append(v)
-        for le in inst.lessons:
-            kinds[le.cohort].add(le.room_kind)
+        kinds = _cohort_kinds(inst)
         for c_id, rooms in by_cohort.items():
             if len(rooms) <= len(kinds[c_id]):
                 continue
@@ -1183,84 +1240,212 @@ def _objective(p: _Prep, mm: _Model, by_cohort_slot: Mapping, by_trainer_slot: M
     m.minimize(mm.objective)
 
 
+def _cohort_kinds(inst: Instance) -> dict[str, set[str]]:
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for le in inst.lessons:
+        kinds[le.cohort].add(le.room_kind)
+    return kinds
+
+
 class _Callback(cp_model.CpSolverSolutionCallback):
+    """Times and progress over the successive solves of :func:`solve`. ``offset`` is added to
+    the objective of the solve at hand; ``progress`` only hears of values below the last one
+    reported."""
+
     def __init__(self, t0: float, limit: float, progress: Progress | None) -> None:
         super().__init__()
         self.t0, self.limit, self.progress = t0, limit, progress
         self.first: float | None = None
-        self.best: float | None = None
-        self.solver: cp_model.CpSolver | None = None
+        self.last: float | None = None
+        self.offset = 0
+        self.reported = math.inf
 
     def on_solution_callback(self) -> None:
         now = time.perf_counter() - self.t0
         if self.first is None:
             self.first = now
-        self.best = now
-        if self.progress is not None:
-            self.progress(min(1.0, now / self.limit), float(self.objective_value))
+        self.last = now
+        value = self.offset + float(self.objective_value)
+        if self.progress is not None and value < self.reported:
+            self.reported = value
+            self.progress(min(1.0, now / self.limit), value)
 
 
-#: Share of the time limit spent looking for a timetable with no penalty at all (phase 1).
-PROBE_SHARE = 0.3
+#: Share of the time limit spent looking for slots with no penalty at all.
+PROBE_SHARE = 0.2
+#: Share of the time left the slot model may use when it cannot prove optimality (the rest is
+#: for the rooms; they usually take milliseconds, and any time left over goes to the joint model).
+SLOT_SHARE = 0.9
 
 
-def _run(model: cp_model.CpModel, seconds: float, workers: int, cb: _Callback) -> int:
+def _run(
+    model: cp_model.CpModel, seconds: float, workers: int, cb: _Callback | None
+) -> tuple[int, cp_model.CpSolver]:
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.max_time_in_seconds = max(0.01, seconds)
     solver.parameters.num_workers = workers
-    cb.solver = solver
-    return solver.solve(model, cb)
+    status = solver.solve(model, cb) if cb is not None else solver.solve(model)
+    return status, solver
+
+
+def _bound(solver: cp_model.CpSolver) -> int:
+    b = solver.best_objective_bound
+    return int(math.ceil(b - 1e-6)) if math.isfinite(b) else 0
+
+
+def _greedy_rooms(p: _Prep, slot_of: Sequence[int]) -> list[int]:
+    """A room per lesson for slots that satisfy the room-fit conditions: per slot, lessons by
+    decreasing cohort size, each in a free room of its kind that seats it (always exists, by
+    Hall's condition: a room that fits a larger cohort fits every smaller one), preferring a room
+    its cohort already uses, then one no other cohort uses, then the smallest."""
+    inst = p.inst
+    size = [inst.cohort[le.cohort].size for le in inst.lessons]
+    mine: dict[str, set[int]] = defaultdict(set)
+    taken_by: dict[int, set[str]] = defaultdict(set)
+    room_of = [-1] * len(inst.lessons)
+    by_slot: dict[int, list[int]] = defaultdict(list)
+    for li, s in enumerate(slot_of):
+        by_slot[s].append(li)
+    for s in sorted(by_slot):
+        free = set(range(len(inst.rooms)))
+        for li in sorted(by_slot[s], key=lambda li: (-size[li], li)):
+            c = inst.lessons[li].cohort
+            fits = [r for r in p.rooms_of[li] if r in free]
+            r = min(
+                fits,
+                key=lambda r: (
+                    r not in mine[c],
+                    bool(taken_by[r] - {c}),
+                    inst.rooms[r].capacity,
+                    r,
+                ),
+            )
+            room_of[li] = r
+            free.discard(r)
+            mine[c].add(r)
+            taken_by[r].add(c)
+    return room_of
+
+
+def _room_penalty(inst: Instance, room_of: Sequence[int]) -> int:
+    used: dict[str, set[int]] = defaultdict(set)
+    for li, r in enumerate(room_of):
+        used[inst.lessons[li].cohort].add(r)
+    kinds = _cohort_kinds(inst)
+    return sum(len(rs) - len(kinds[c]) for c, rs in used.items())
+
+
+def _assign_rooms(
+    p: _Prep,
+    slot_of: Sequence[int],
+    greedy: list[int],
+    seconds: float,
+    workers: int,
+    cb: _Callback,
+) -> list[int]:
+    """Rooms for fixed slots, with as few ``cohort_rooms`` as CP-SAT finds in ``seconds``
+    (starting from, and never worse than, ``greedy``: :func:`_greedy_rooms`)."""
+    inst = p.inst
+    if not inst.weights.cohort_rooms or _room_penalty(inst, greedy) == 0 or seconds <= 0.01:
+        return greedy
+    m = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    by_room_slot: dict[tuple[int, int], list] = defaultdict(list)
+    used: dict[tuple[str, int], cp_model.IntVar] = {}
+    for li, le in enumerate(inst.lessons):
+        vs = []
+        for r in p.rooms_of[li]:
+            v = m.new_bool_var(f"x{li}_{r}")
+            x[li, r] = v
+            vs.append(v)
+            by_room_slot[slot_of[li], r].append(v)
+            if (le.cohort, r) not in used:
+                used[le.cohort, r] = m.new_bool_var(f"uses_{le.cohort}_{r}")
+            m.add_implication(v, used[le.cohort, r])
+            m.add_hint(v, greedy[li] == r)
+        m.add_exactly_one(vs)
+    for vs in by_room_slot.values():
+        if len(vs) > 1:
+            m.add_at_most_one(vs)
+    kinds = _cohort_kinds(inst)
+    for c, ks in kinds.items():
+        for k in ks:
+            m.add_bool_or([u for (c2, r), u in used.items() if c2 == c and inst.rooms[r].kind == k])
+    n_kinds = sum(len(ks) for ks in kinds.values())
+    m.minimize(inst.weights.cohort_rooms * (sum(used.values()) - n_kinds))
+    status, solver = _run(m, seconds, workers, cb)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return greedy
+    found = [
+        next(r for r in p.rooms_of[li] if solver.boolean_value(x[li, r]))
+        for li in range(len(inst.lessons))
+    ]
+    return found if _room_penalty(inst, found) <= _room_penalty(inst, greedy) else greedy
+
+
+def _read(solver: cp_model.CpSolver, mm: _Model, n: int) -> tuple[list[int], list[int]]:
+    """(slot position, room position or -1) per lesson in the solver's solution."""
+    slot_of, room_of = [-1] * n, [-1] * n
+    for (li, s, r), v in mm.x.items():
+        if solver.boolean_value(v):
+            slot_of[li], room_of[li] = s, r
+    return slot_of, room_of
+
+
+def _assignments(inst: Instance, slot_of: Sequence[int], room_of: Sequence[int]) -> tuple:
+    return tuple(
+        Assignment(le.id, inst.ordered_slots[slot_of[li]].id, inst.rooms[room_of[li]].id)
+        for li, le in enumerate(inst.lessons)
+    )
 
 
 def _success(
     inst: Instance,
-    p: _Prep,
-    mm: _Model,
-    solver: cp_model.CpSolver,
-    status: str,
+    assignments: tuple[Assignment, ...],
     bound: int,
+    first: float,
+    best: float,
     t0: float,
-    cb: _Callback,
     progress: Progress | None,
 ) -> Result:
-    assignments = tuple(
-        Assignment(le.id, inst.ordered_slots[s].id, inst.rooms[r].id)
-        for li, le in enumerate(inst.lessons)
-        for s, r in [_placed(solver, mm.x, li, p)]
-    )
     counts = evaluate(inst, assignments)
     penalties = {g: counts[g] * getattr(inst.weights, g) for g in GOALS}
     total = sum(penalties.values())
-    if status == "optimal":
-        bound = total
+    status = "optimal" if total <= bound else "feasible"
+    bound = min(bound, total)
     wall = time.perf_counter() - t0
     if progress is not None:
         progress(1.0, float(total))
     fr, ar = _summary(status, len(assignments), total, counts, inst.weights, bound)
     return Result(
-        status,
-        assignments,
-        total,
-        penalties,
-        counts,
-        bound,
-        cb.first if cb.first is not None else wall,
-        cb.best if cb.best is not None else wall,
-        wall,
-        (),
-        fr,
-        ar,
+        status, assignments, total, penalties, counts, bound, first, best, wall, (), fr, ar
     )
+
+
+def _total(inst: Instance, assignments: Iterable[Assignment]) -> int:
+    counts = evaluate(inst, assignments)
+    return sum(counts[g] * getattr(inst.weights, g) for g in GOALS)
 
 
 def solve(instance: Instance, progress: Progress | None = None) -> Result:
     """Solve ``instance`` within ``instance.time_limit_s`` with ``instance.workers`` workers.
 
+    1. The slot model (no room variables; exact room-fit conditions) looks for slots with no
+       penalty (at most ``PROBE_SHARE`` of the limit), else minimises the slot-based goals; its
+       bound is a lower bound on the whole penalty (``cohort_rooms`` >= 0).
+    2. Rooms for those slots: greedy, then a small CP-SAT model minimising ``cohort_rooms``.
+    3. If the total is still above the bound and time is left, the joint model ``x[l,s,r]``
+       looks for a better timetable (between the bound and the total, hinted with the one at
+       hand); proving there is none makes it optimal.
+    ``optimal`` only when the total reaches a proven lower bound; otherwise ``feasible`` with
+    the best bound proven. The time limit is shared by the three steps.
+
     ``progress(fraction, best_objective)`` is called (from the solver's thread; keep it quick)
-    at each improving timetable, ``fraction`` being the share of the time limit used so far
-    (``None`` never occurs today but callers must accept it), and once at the end with 1.0
-    when a timetable exists. Never raises for an infeasible instance: the :class:`Result` says
-    why in French and Arabic.
+    at each improving solution, ``fraction`` being the share of the time limit used so far
+    (``None`` never occurs today but callers must accept it) and ``best_objective`` the
+    penalty so far, only when it decreases (while the slots are chosen, without the room
+    changes), and once at the end with 1.0 and the final penalty when a timetable exists.
+    Never raises for an infeasible instance: the :class:`Result` says why in French and Arabic.
     """
     t0 = time.perf_counter()
     inst = instance
@@ -1269,57 +1454,108 @@ def solve(instance: Instance, progress: Progress | None = None) -> Result:
     if reasons:
         return _infeasible(reasons, t0)
     limit = float(inst.time_limit_s)
+    deadline = t0 + limit
+    n = len(inst.lessons)
     cb = _Callback(t0, limit, progress)
-    # Phase 1: is there a timetable with no penalty at all? Often yes, and then the search
-    # for it with the objective as a constraint is much faster than the optimisation.
-    floor = 0
-    mm = _build(p, relax=False)
-    if mm.objective_terms:
-        mm.model.add(mm.objective <= 0)
-        mm.model.clear_objective()
-        status = _run(mm.model, limit * PROBE_SHARE, inst.workers, cb)
-        if status == cp_model.OPTIMAL:
-            return _success(inst, p, mm, cb.solver, "optimal", 0, t0, cb, progress)
+
+    def left() -> float:
+        return deadline - time.perf_counter()
+
+    # 1. Slots. First a timetable with no slot penalty at all: often there is one, and the
+    # search for it with the objective as a constraint is much faster than the optimisation.
+    sm = _build(p, relax=False, rooms=False)
+    floor, found = 0, False
+    if sm.objective_terms and PROBE_SHARE > 0:
+        sm.model.add(sm.objective <= 0)
+        sm.model.clear_objective()
+        status, solver = _run(sm.model, limit * PROBE_SHARE, inst.workers, cb)
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if status == cp_model.INFEASIBLE:
-            floor = min(getattr(inst.weights, g) for g in mm.objective_terms)
-        mm = _build(p, relax=False)
-    # Phase 2: minimise the weighted penalty in the time left.
-    left = max(0.1, limit - (time.perf_counter() - t0))
-    status = _run(mm.model, left, inst.workers, cb)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = cb.solver.best_objective_bound
-        bound = max(floor, int(math.ceil(bound - 1e-6))) if math.isfinite(bound) else floor
-        st = "optimal" if status == cp_model.OPTIMAL else "feasible"
-        return _success(inst, p, mm, cb.solver, st, bound, t0, cb, progress)
+            floor = min(getattr(inst.weights, g) for g in sm.objective_terms)
+        if not found:
+            sm = _build(p, relax=False, rooms=False)
+            sm.model.add(sm.objective >= floor)
+    if found:
+        bound = 0
+    else:
+        status, solver = _run(sm.model, left() * SLOT_SHARE, inst.workers, cb)
+        if status == cp_model.INFEASIBLE:
+            return _infeasible(_core_reasons(p, max(1.0, left())), t0)
+        if status == cp_model.MODEL_INVALID:  # pragma: no cover - a bug in _build
+            raise RuntimeError(f"invalid CP-SAT model: {sm.model.validate()}")
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _unknown(inst, t0)
+        optimal = status == cp_model.OPTIMAL
+        bound = int(round(solver.objective_value)) if optimal else max(floor, _bound(solver))
+    first = cb.first if cb.first is not None else time.perf_counter() - t0
+    slot_of, _ = _read(solver, sm, n)
+    # 2. Rooms.
+    greedy = _greedy_rooms(p, slot_of)
+    w_rooms = inst.weights.cohort_rooms
+    cb.offset = _total(inst, _assignments(inst, slot_of, greedy))
+    cb.offset -= w_rooms * _room_penalty(inst, greedy)
+    room_of = _assign_rooms(p, slot_of, greedy, left(), inst.workers, cb)
+    cb.offset = 0
+    best_at = time.perf_counter() - t0
+    assignments = _assignments(inst, slot_of, room_of)
+    total = _total(inst, assignments)
+    # 3. Slots and rooms together, when rooms cost something.
+    if total > bound and left() > 0.05:
+        cb.last = None
+        better, bound = _improve(p, slot_of, room_of, total, bound, left(), cb)
+        if better is not None:
+            assignments, total = better, _total(inst, better)
+            best_at = cb.last if cb.last is not None else time.perf_counter() - t0
+    return _success(inst, assignments, bound, first, best_at, t0, progress)
+
+
+def _improve(
+    p: _Prep,
+    slot_of: Sequence[int],
+    room_of: Sequence[int],
+    total: int,
+    bound: int,
+    seconds: float,
+    cb: _Callback,
+) -> tuple[tuple[Assignment, ...] | None, int]:
+    """Step 3 of :func:`solve`: the joint model looks for a timetable with a penalty between
+    ``bound`` and ``total - 1``, hinted with the one at hand. Returns the better timetable found
+    (or ``None``) and the new lower bound (``total`` when proven that none is better)."""
+    inst = p.inst
+    jm = _build(p, relax=False, rooms=True)
+    jm.model.add(jm.objective >= bound)
+    jm.model.add(jm.objective <= total - 1)
+    for (li, s, r), v in jm.x.items():
+        jm.model.add_hint(v, slot_of[li] == s and room_of[li] == r)
+    status, solver = _run(jm.model, seconds, inst.workers, cb)
     if status == cp_model.INFEASIBLE:
-        budget = max(1.0, float(inst.time_limit_s) - (time.perf_counter() - t0))
-        return _infeasible(_core_reasons(p, budget), t0)
-    if status == cp_model.MODEL_INVALID:  # pragma: no cover - a bug in _build
-        raise RuntimeError(f"invalid CP-SAT model: {mm.model.validate()}")
+        return None, total
+    better = None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = _assignments(inst, *_read(solver, jm, len(inst.lessons)))
+        if _total(inst, found) < total:
+            better, total = found, _total(inst, found)
+    # The optimum is either the best timetable at hand or one the joint search bounds.
+    joint = int(round(solver.objective_value)) if status == cp_model.OPTIMAL else _bound(solver)
+    return better, max(bound, min(total, joint))
+
+
+def _unknown(inst: Instance, t0: float) -> Result:
     lim = inst.time_limit_s
+    fr = (
+        f"Aucun emploi du temps trouvé en {lim:g} s, sans preuve qu'il n'en existe "
+        f"aucun : relancez avec plus de temps."
+    )
+    ar = (
+        f"لم يتم العثور على أي جدول زمني خلال {lim:g} ثانية، دون إثبات استحالته: "
+        f"أعد المحاولة بوقت أطول."
+    )
     return Result(
         "unknown",
         wall_time_s=time.perf_counter() - t0,
-        reasons=(
-            Reason(
-                "timeout",
-                f"Aucun emploi du temps trouvé en {lim:g} s, sans preuve qu'il n'en existe "
-                f"aucun : relancez avec plus de temps.",
-                f"لم يتم العثور على أي جدول زمني خلال {lim:g} ثانية، دون إثبات استحالته: "
-                f"أعد المحاولة بوقت أطول.",
-            ),
-        ),
-        explanation=f"Aucun emploi du temps trouvé en {lim:g} s, sans preuve qu'il n'en existe "
-        f"aucun : relancez avec plus de temps.",
-        explanation_ar=f"لم يتم العثور على أي جدول زمني خلال {lim:g} ثانية، دون إثبات استحالته: "
-        f"أعد المحاولة بوقت أطول.",
-    )
-
-
-def _placed(solver: cp_model.CpSolver, x: Mapping, li: int, p: _Prep) -> tuple[int, int]:
-    """(slot position, room position) of lesson ``li`` in the solver's solution."""
-    return next(
-        (s, r) for s in p.slots_of[li] for r in p.rooms_of[li] if solver.boolean_value(x[li, s, r])
+        reasons=(Reason("timeout", fr, ar),),
+        explanation=fr,
+        explanation_ar=ar,
     )
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
+from markaz.engine import timetable as tt
 from markaz.engine.timetable import (
     GOALS,
     Assignment,
@@ -134,8 +136,8 @@ def test_building_cap_allows_exactly_full_and_binds_one_above():
     ]
     r = solve(parse_instance(instance(**{**base, "cohorts": both_mon1})))
     assert r.status == "optimal" and {ts for ts, _ in placed(r).values()} == {"mon-1"}
-    # One more person planned there: they must split, so mon-1 can hold only one cohort.
-    r = solve(parse_instance(instance(**base, other_load={"mon-1": 1})))
+    # One more person planned in each slot: neither slot can hold both cohorts, so they split.
+    r = solve(parse_instance(instance(**base, other_load={"mon-1": 1, "mon-2": 1})))
     assert r.status == "optimal"
     assert sorted(ts for ts, _ in placed(r).values()) == ["mon-1", "mon-2"]
 
@@ -527,3 +529,217 @@ def test_solver_agrees_with_brute_force(data):
     else:
         assert validate_assignments(inst, r.assignments) == []
         assert r.soft_penalty == best == r.bound
+
+
+# ---------------------------------------------------------------------------------------------
+# The slot model (no room variables) and the status / bound semantics
+
+
+def optimum(mm):
+    """The optimum of a private model, or None when it is infeasible."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 20
+    status = solver.solve(mm.model)
+    assert status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    return round(solver.objective_value) if status == cp_model.OPTIMAL else None
+
+
+@st.composite
+def one_slot(draw):
+    """Rooms of two kinds and capacities 10/20/30, and lessons of distinct cohorts (mostly
+    seatable one by one), all in one slot."""
+    rooms = [
+        {
+            "id": f"r{k}",
+            "kind": draw(st.sampled_from(["training", "training", "applied"])),
+            "capacity": draw(st.sampled_from([10, 20, 30])),
+        }
+        for k in range(draw(st.integers(1, 5)))
+    ]
+    n = draw(st.integers(1, 6))
+    kinds = [draw(st.sampled_from([r["kind"] for r in rooms])) for _ in range(n)]
+    sizes = [draw(st.integers(0, 32)) for _ in range(n)]
+    return instance(
+        building_capacity=1000,
+        timeslots=monday(1),
+        rooms=rooms,
+        trainers=[{"id": f"t{k}"} for k in range(n)],
+        cohorts=[{"id": f"g{k}", "size": sizes[k]} for k in range(n)],
+        lessons=[lesson(f"l{k}", f"g{k}", f"t{k}", kinds[k]) for k in range(n)],
+    )
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(one_slot())
+def test_room_fit_conditions_hold_exactly_when_the_rooms_can_seat_the_slot(data):
+    inst = parse_instance(data)
+    p = tt._prepare(inst)
+    # Every lesson in the one slot: the conditions vs an explicit room for each lesson.
+    conditions = all(p.rooms_of) and all(len(lis) <= n for _s, _k, lis, n in tt._room_fit(p))
+    seated = any(
+        all(
+            inst.rooms[r].kind == le.room_kind
+            and inst.rooms[r].capacity >= inst.cohort[le.cohort].size
+            for le, r in zip(inst.lessons, rooms, strict=True)
+        )
+        for rooms in itertools.permutations(range(len(inst.rooms)), len(inst.lessons))
+    )
+    assert conditions == seated
+
+
+@st.composite
+def small_instances(draw):
+    """3-5 slots on two days, 2-3 rooms, 2-4 cohorts of 1-3 lessons, each cohort with one of
+    three trainers; or, dense, two rooms of one kind and 3 cohorts busy in most slots: often
+    more cohorts than rooms in a slot, so the room conditions and room changes matter."""
+    dense = draw(st.booleans())
+    starts = ["09:00", "11:00", "13:00"]
+    slots = [
+        slot(f"s{k}", "mon" if k < 3 else "tue", starts[k % 3], f"{int(starts[k % 3][:2]) + 2}:00")
+        for k in range(draw(st.integers(3, 4 if dense else 5)))
+    ]
+    if draw(st.booleans()):
+        slots[-1] = slot(slots[-1]["id"], "tue", "20:00", "22:00")
+    ids = [s["id"] for s in slots]
+    rooms = [
+        {
+            "id": f"r{k}",
+            "kind": "training"
+            if k == 0 or dense
+            else draw(st.sampled_from(["training", "applied"])),
+            "capacity": 30 if k == 0 else draw(st.sampled_from([15, 20, 30])),
+        }
+        for k in range(2 if dense else draw(st.integers(2, 3)))
+    ]
+    few = st.lists(st.sampled_from(ids), unique=True, max_size=1)
+    trainers = [{"id": f"t{k}", "unavailable": draw(few)} for k in range(4)]
+    kinds = sorted({r["kind"] for r in rooms})
+    cohorts, lessons = [], []
+    for k in range(3 if dense else draw(st.integers(2, 4))):
+        c = {"id": f"g{k}", "size": draw(st.sampled_from([5, 15, 20, 25]))}
+        if not dense and draw(st.integers(0, 3)) == 0:
+            c["allowed"] = draw(st.lists(st.sampled_from(ids), unique=True, min_size=2))
+        cohorts.append(c)
+        trainer = f"t{k}" if dense else draw(st.sampled_from(["t0", "t1", "t2"]))
+        n = len(slots) - draw(st.integers(1, 2)) if dense else draw(st.integers(1, 3))
+        for i in range(n):
+            lessons.append(lesson(f"l{k}{i}", c["id"], trainer, draw(st.sampled_from(kinds))))
+    weights = {g: draw(st.integers(0, 4)) for g in GOALS} if draw(st.booleans()) else {}
+    return {
+        "building_capacity": draw(st.sampled_from([60, 100])),
+        "timeslots": slots,
+        "rooms": rooms,
+        "trainers": trainers,
+        "cohorts": cohorts,
+        "lessons": lessons,
+        "other_load": {i: draw(st.sampled_from([0, 0, 10])) for i in ids},
+        "weights": weights,
+        "time_limit_s": 10,
+        "workers": 1,
+    }
+
+
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(small_instances())
+def test_slot_model_and_solve_agree_with_the_joint_model(data):
+    inst = parse_instance(data)
+    p = tt._prepare(inst)
+    best = optimum(tt._build(p, relax=False, rooms=True))
+    # The slot model is exact: same feasibility, and the same optimum when rooms cost nothing.
+    free = parse_instance({**data, "weights": {**data["weights"], "cohort_rooms": 0}})
+    pf = tt._prepare(free)
+    assert optimum(tt._build(pf, relax=False, rooms=False)) == optimum(
+        tt._build(pf, relax=False, rooms=True)
+    )
+    r = solve(inst)
+    if best is None:
+        assert r.status == "infeasible" and r.explanation and r.explanation_ar
+        return
+    assert r.status == "optimal"
+    assert validate_assignments(inst, r.assignments) == []
+    assert r.soft_penalty == best == r.bound and r.gap == 0
+
+
+def three_cohorts_two_rooms(**weights):
+    """Every pair of the three cohorts meets in one of the three slots: one cohort has a gap
+    (its trainer too), and two identical rooms cannot give each cohort its own room."""
+    return parse_instance(
+        instance(
+            timeslots=monday(3),
+            rooms=[
+                {"id": "A", "kind": "training", "capacity": 30},
+                {"id": "B", "kind": "training", "capacity": 30},
+            ],
+            trainers=[{"id": f"t{k}"} for k in range(3)],
+            cohorts=[{"id": f"g{k}", "size": 10} for k in range(3)],
+            lessons=[lesson(f"l{k}{i}", f"g{k}", f"t{k}") for k in range(3) for i in range(2)],
+            weights=weights,
+        )
+    )
+
+
+def test_room_changes_the_slots_cannot_avoid_are_proven_optimal_by_the_joint_model():
+    calls = []
+    r = solve(three_cohorts_two_rooms(), progress=lambda f, obj: calls.append(obj))
+    assert r.status == "optimal" and r.soft_penalty == r.bound == 6
+    assert r.counts == {"cohort_gaps": 1, "trainer_gaps": 1, "cohort_rooms": 1, "late_evening": 0}
+    assert validate_assignments(three_cohorts_two_rooms(), r.assignments) == []
+    values = calls[:-1]
+    assert all(a > b for a, b in zip(values, values[1:], strict=False))  # only improvements
+    assert calls[-1] == 6.0
+
+
+def test_without_the_joint_step_the_slot_bound_is_reported_and_the_status_is_feasible(
+    monkeypatch,
+):
+    # As when the time runs out before the joint model can improve or prove anything.
+    monkeypatch.setattr(tt, "_improve", lambda p, so, ro, total, bound, *a: (None, bound))
+    r = solve(three_cohorts_two_rooms())
+    assert r.status == "feasible" and r.soft_penalty == 6 and r.bound == 5
+    assert r.gap == pytest.approx(1 / 6)
+    d = r.to_dict()
+    assert (d["status"], d["soft_penalty"], d["bound"], d["gap"]) == ("feasible", 6, 5, 0.167)
+    assert "sous 5" in r.explanation and "5" in r.explanation_ar
+    assert validate_assignments(three_cohorts_two_rooms(), r.assignments) == []
+
+
+def test_when_rooms_cost_nothing_the_slot_model_alone_proves_optimality(monkeypatch):
+    def fail(*a):
+        raise AssertionError("the joint model is not needed")
+
+    monkeypatch.setattr(tt, "_improve", fail)
+    r = solve(three_cohorts_two_rooms(cohort_rooms=0))
+    assert r.status == "optimal" and r.soft_penalty == r.bound == 5
+
+
+def test_school_style_week_with_identical_rooms_is_proven_optimal():
+    # Timefold-like: identical rooms of capacity 1, each group busy in every slot.
+    days = ["mon", "tue", "wed"]
+    slots = [
+        slot(f"{d}-{k}", d, f"{8 + k:02d}:00", f"{9 + k:02d}:00") for d in days for k in range(5)
+    ]
+    teachers = ["math", "lang", "sci", "art"]
+    plan = {"math": 5, "lang": 5, "sci": 3, "art": 2}
+    inst = parse_instance(
+        instance(
+            building_capacity=1000,
+            timeslots=slots,
+            rooms=[{"id": f"R{k}", "kind": "class", "capacity": 1} for k in range(5)],
+            trainers=[{"id": t} for t in teachers],
+            cohorts=[{"id": f"y{k}", "size": 1} for k in range(3)],
+            lessons=[
+                lesson(f"y{k}-{t}-{i}", f"y{k}", t, "class")
+                for k in range(3)
+                for t in teachers
+                for i in range(plan[t])
+            ],
+            time_limit_s=20,
+        )
+    )
+    r = solve(inst)
+    assert r.status == "optimal" and r.soft_penalty == r.bound
+    assert validate_assignments(inst, r.assignments) == []
+    assert r.counts["cohort_rooms"] == 0
