@@ -115,6 +115,16 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
+def _browser_zone() -> str:
+    """The zone whose clock matches the server's now. Chromium's own data for
+    Africa/Casablanca lags Python's (it shows UTC+0 while Morocco is on UTC+1), so the browser
+    gets the fixed offset the server uses at this moment."""
+    from django.utils import timezone
+
+    hours = int(timezone.localtime().utcoffset().total_seconds() // 3600)
+    return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -133,6 +143,15 @@ def browser():
                 "--disable-sync",
             ],
         )
+        # Every page reads the centre's clock, as the kiosk and the caravan tablet do in
+        # Morocco: "today" is the same day for the page and the server, even near midnight UTC.
+        new_context = browser.new_context
+
+        def new_context_in_centre_time(**options):
+            options.setdefault("timezone_id", _browser_zone())
+            return new_context(**options)
+
+        browser.new_context = new_context_in_centre_time
         yield browser
         browser.close()
 

@@ -27,4 +27,9 @@ class CalendarBlockAdmin(admin.ModelAdmin):
     list_display = ["start_date", "end_date", "reason_fr"]
 
 
-admin.site.register(Vehicle)
+@admin.register(Vehicle)
+class VehicleAdmin(admin.ModelAdmin):
+    """A vehicle's crew sees the visits of its tours on the tablet."""
+
+    list_display = ["name", "plate"]
+    filter_horizontal = ["crew"]

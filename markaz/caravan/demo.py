@@ -131,7 +131,7 @@ def demo_load_caravan(centre, users) -> None:
             start_date=start, end_date=end, defaults={"reason_fr": fr, "reason_ar": ar}
         )
     if not Tour.objects.exists():
-        _tours(centre, users)
+        _tours(centre, users, vehicle)
     _children_bookings(centre, users)
 
 
@@ -207,11 +207,12 @@ def _schools() -> None:
             )
 
 
-def _tours(centre, users) -> None:
-    from .services import tour_instance, tour_plan_execute, working_days
+def _tours(centre, users, vehicle: Vehicle) -> None:
+    """Two tours driven by the demo vehicle (its crew sees their visits on the tablet)."""
+    from .services import DEFAULT_WEIGHTS, tour_instance, tour_plan_execute, working_days
 
     coordinator = users["coordinator"]
-    weights = {"rural": 1.0, "never_visited": 0.5, "far": 0.5, "girls": 0.5}
+    weights = dict(DEFAULT_WEIGHTS)
     # A past month of the 2025-26 year, held: reports with pupils counted.
     robot = Workshop.objects.get(code="robot-debutant")
     past_days = working_days(dt.date(2025, 11, 3), dt.date(2025, 11, 28))
@@ -220,6 +221,7 @@ def _tours(centre, users) -> None:
         start_date=past_days[0],
         end_date=past_days[-1],
         workshop=robot,
+        vehicle=vehicle,
         weights=weights,
         instance=tour_instance(
             centre=centre, workshop=robot, days=past_days, weights=weights, time_limit_s=5
@@ -256,6 +258,7 @@ def _tours(centre, users) -> None:
             start_date=days[0],
             end_date=days[-1],
             workshop=ai,
+            vehicle=vehicle,
             weights=weights,
             instance=tour_instance(
                 centre=centre, workshop=ai, days=days, weights=weights, time_limit_s=5

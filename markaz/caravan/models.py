@@ -110,12 +110,26 @@ class Kit(models.Model):
 
 
 class Vehicle(models.Model):
+    """A caravan vehicle and its crew: the crew members see the visits of its tours on the
+    tablet."""
+
     name = models.CharField(_("name"), max_length=80)
     plate = models.CharField(_("plate"), max_length=20, blank=True)
     crew = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="vehicles")
 
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} ({self.plate})" if self.plate else self.name
+
+    def crew_names(self) -> list[str]:
+        """The crew's names (full name, else user name), in alphabetical order."""
+        return sorted(
+            (u.get_full_name() or u.get_username() for u in self.crew.all()), key=str.casefold
+        )
 
 
 class CalendarBlock(models.Model):
@@ -145,10 +159,20 @@ class Tour(models.Model):
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("to"))
     workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT)
+    vehicle = models.ForeignKey(
+        Vehicle,
+        verbose_name=_("vehicle"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tours",
+        help_text=_("Its crew sees the tour's visits on the tablet; none: every crew member."),
+    )
+    visits_per_school = models.PositiveSmallIntegerField(_("visits per school at most"), default=1)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNING)
     weights = models.JSONField(default=dict)
     instance = models.JSONField(default=dict)
-    result = models.JSONField(default=dict)
+    result = models.JSONField(default=dict, blank=True)  # empty until planned
     job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -2,6 +2,7 @@
 routing engine (background job), re-planned when a day is cancelled."""
 
 import datetime as dt
+from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,12 +12,17 @@ from django.utils.translation import gettext as _
 from markaz.core.services import audit_record, job_create
 from markaz.engine import routing as engine
 
-from .models import CalendarBlock, School, Tour, Visit
+from .coverage import school_year
+from .models import CalendarBlock, School, Tour, Vehicle, Visit
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Published, configurable weights of a school's priority (its "prize" in the plan):
 # prize = pupils × (1 + rural) × (1 + never visited) × (1 + far × distance share) × (1 + girls × share of girls)
-DEFAULT_WEIGHTS = {"rural": 1.0, "never_visited": 0.5, "far": 0.5, "girls": 0.5}
+# and a school's k-th visit of the school year (held visits included) is worth
+# prize × repeat^(k-1): the plan reaches every school it can before it goes back to one.
+# A tour planned before "repeat" existed keeps 1 (every visit at its full prize) when re-planned.
+DEFAULT_WEIGHTS = {"rural": 1.0, "never_visited": 0.5, "far": 0.5, "girls": 0.5, "repeat": 0.35}
+MAX_VISITS_PER_SCHOOL = 20
 CREW_DAY = ("08:00", "17:30")
 DEFAULT_PUPILS = {"primaire": 300, "college": 700, "lycee": 800}
 
@@ -69,10 +75,36 @@ def school_prize(
     return round(prize, 1)
 
 
+def _held_before(days: list[dt.date]) -> dict[int, list[dt.date]]:
+    """School -> dates of the visits held in the school year of `days`, before its first day
+    (any tour): they count as the first visits of the year for the repeat factor."""
+    if not days:
+        return {}
+    held: dict[int, list[dt.date]] = defaultdict(list)
+    for school_id, date in Visit.objects.filter(
+        status=Visit.Status.DONE, date__gte=school_year(days[0]).start, date__lt=days[0]
+    ).values_list("school_id", "date"):
+        held[school_id].append(date)
+    return held
+
+
 def tour_instance(
-    *, centre, workshop, days: list[dt.date], weights: dict, done=(), time_limit_s: int = 30
+    *,
+    centre,
+    workshop,
+    days: list[dt.date],
+    weights: dict,
+    done=(),
+    time_limit_s: int = 30,
+    visits_per_school: int = 1,
+    tour: Tour | None = None,
 ) -> dict:
-    """The routing engine's input (JSON, as `python -m markaz.engine.routing tour` takes it)."""
+    """The routing engine's input (JSON, as `python -m markaz.engine.routing tour` takes it).
+
+    A school may get `visits_per_school` visits in the tour, less those of `tour` already held
+    (a school with none left is not in the instance). The visits held earlier in the school
+    year are passed as `done` history, so that `weights["repeat"]` (the engine's
+    `repeat_factor`) values a school's next visit by all of them."""
     base_lat, base_lon = float(centre.commune.latitude), float(centre.commune.longitude)
     schools = list(School.objects.select_related("commune"))
     visited = set(
@@ -86,10 +118,25 @@ def tour_instance(
         default=1,
     )
     day_ids = [d.isoformat() for d in days]
+    held = _held_before(days)
+    in_tour = Counter(
+        Visit.objects.filter(tour=tour, status=Visit.Status.DONE).values_list(
+            "school_id", flat=True
+        )
+        if tour is not None
+        else ()
+    )
+    history = {(v["school"], v["day"]): dict(v) for v in done}
     rows = []
     for s in schools:
-        if s.level not in workshop.levels:
+        left = visits_per_school - in_tour[s.pk]
+        if s.level not in workshop.levels or left <= 0:
             continue
+        for date in held.get(s.pk, ()):
+            history.setdefault(
+                (s.code, date.isoformat()), {"school": s.code, "day": date.isoformat()}
+            )
+        had = sum(1 for code, _ in history if code == s.code)
         per_day = {d.isoformat(): school_windows(s, WEEKDAYS[d.weekday()]) for d in days}
         rows.append(
             {
@@ -107,8 +154,10 @@ def tour_instance(
                     visited=visited,
                     weights=weights,
                 ),
+                "max_visits": had + left,
             }
         )
+    codes = {row["id"] for row in rows}
     return {
         "base": {"lat": base_lat, "lon": base_lon},
         "days": [{"id": d, "start": CREW_DAY[0], "end": CREW_DAY[1]} for d in day_ids],
@@ -116,7 +165,8 @@ def tour_instance(
         "speed_kmh": 45,
         "road_factor": 1.3,
         "time_limit_s": time_limit_s,
-        "done": [dict(v) for v in done],
+        "repeat_factor": float(weights.get("repeat", 1.0)),
+        "done": [v for v in history.values() if v["school"] in codes],
     }
 
 
@@ -130,41 +180,80 @@ def tour_start(
     actor,
     weights=None,
     time_limit_s: int = 30,
+    vehicle: Vehicle | None = None,
+    visits_per_school: int = 1,
 ) -> Tour:
-    """Plan a period in the background (progress bar): one route a working day."""
+    """Plan a period in the background (progress bar, by days planned): one route a working
+    day, driven by `vehicle` (its crew sees the visits on the tablet; None: every crew)."""
     from .tasks import tour_plan_task
 
     if end < start:
         raise ValidationError(_("The end of the period comes before its start."))
+    if not 1 <= visits_per_school <= MAX_VISITS_PER_SCHOOL:
+        raise ValidationError(
+            _("A school can get from 1 to %(max)s visits in a tour.")
+            % {"max": MAX_VISITS_PER_SCHOOL}
+        )
     days = working_days(start, end)
     if not days:
         raise ValidationError(
             _("There is no school day in this period (weekends, breaks and holidays are excluded).")
         )
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    if not 0 <= weights["repeat"] <= 1:
+        raise ValidationError(_("The value of a repeat visit must be from 0 to 1."))
     instance = tour_instance(
-        centre=centre, workshop=workshop, days=days, weights=weights, time_limit_s=time_limit_s
+        centre=centre,
+        workshop=workshop,
+        days=days,
+        weights=weights,
+        time_limit_s=time_limit_s,
+        visits_per_school=visits_per_school,
     )
     with transaction.atomic():
-        job = job_create(kind="tour", centre=centre, created_by=actor, total=100)
-        tour = Tour.objects.create(
+        job = job_create(kind="tour", centre=centre, created_by=actor, total=len(days))
+        tour = Tour(
             name=name,
             start_date=start,
             end_date=end,
             workshop=workshop,
+            vehicle=vehicle,
+            visits_per_school=visits_per_school,
             weights=weights,
             instance=instance,
             job=job,
             created_by=actor,
         )
+        tour.full_clean()
+        tour.save()
+        audit_record(
+            actor=actor,
+            action="tour_start",
+            centre=centre,
+            obj=tour,
+            detail={"vehicle": vehicle.pk if vehicle else None},
+        )
         transaction.on_commit(lambda: tour_plan_task.enqueue(tour_id=tour.pk, job_id=str(job.pk)))
     return tour
 
 
-@transaction.atomic
-def tour_plan_execute(*, tour_id: int) -> dict:
-    tour = Tour.objects.select_for_update().get(pk=tour_id)
-    result = engine.solve(engine.parse_instance(tour.instance)).to_dict()
+def tour_plan_execute(*, tour_id: int, progress=None) -> dict:
+    """Plan the tour's instance and store its visits (visits held stay as they are).
+
+    The search runs outside any transaction of ours, so that `progress(done, total)` (days
+    planned, from the engine) reaches the database while it runs; the visits are written in
+    one transaction. If the instance changed meanwhile (a decision or a cancelled day planned
+    it again), this older plan is dropped."""
+    instance = Tour.objects.values_list("instance", flat=True).get(pk=tour_id)
+    result = engine.solve(engine.parse_instance(instance), progress=progress).to_dict()
+    with transaction.atomic():
+        tour = Tour.objects.select_for_update().get(pk=tour_id)
+        if tour.instance != instance:
+            return {"visits": 0, "prize": 0, "stale": True}
+        return _tour_plan_store(tour, result)
+
+
+def _tour_plan_store(tour: Tour, result: dict) -> dict:
     schools = {
         s.code: s
         for s in School.objects.filter(code__in=[s["id"] for s in tour.instance["schools"]])
@@ -207,21 +296,17 @@ def tour_cancel_day(*, tour: Tour, day: dt.date, actor) -> Tour:
         )
         today = timezone.localdate()
         remaining = working_days(max(day + dt.timedelta(days=1), today), tour.end_date)
-        # Schools already visited in this tour stay visited: the plan for the remaining days
-        # does not send the caravan back there.
-        visited = set(
-            Visit.objects.filter(tour=tour, status=Visit.Status.DONE).values_list(
-                "school__code", flat=True
-            )
-        )
+        # The visits already held in this tour count: a school that had its visits is not
+        # planned again, and the repeat factor values the others' next visit.
         instance = tour_instance(
             centre=_centre(),
             workshop=tour.workshop,
             days=remaining,
             weights=tour.weights,
             time_limit_s=tour.instance.get("time_limit_s", 30),
+            visits_per_school=tour.visits_per_school,
+            tour=tour,
         )
-        instance["schools"] = [s for s in instance["schools"] if s["id"] not in visited]
         Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED, date__gt=day).delete()
         tour.instance = instance
         tour.save(update_fields=["instance"])
@@ -241,11 +326,18 @@ def _centre():
 
 
 def directors_to_notify(tour: Tour):
+    """The planned visits to announce to the school directors (who comes: the tour's vehicle
+    and crew, see `tour_crew`)."""
     return (
         Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED)
-        .select_related("school")
+        .select_related("school", "tour__vehicle")
         .order_by("date", "start_time")
     )
+
+
+def tour_crew(tour: Tour) -> list[str]:
+    """The names of the crew of the tour's vehicle (empty without a vehicle)."""
+    return tour.vehicle.crew_names() if tour.vehicle_id else []
 
 
 def km_total(tour: Tour) -> float:

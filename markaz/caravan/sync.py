@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from markaz.core.access import require_role
+from markaz.core.access import require_role, user_role
 from markaz.core.roles import Role
 
-from .models import Kit, School, Visit, VisitReport, Workshop
+from .models import Kit, School, Vehicle, Visit, VisitReport, Workshop
 
 # Who uses the tablet: the caravan crew, and the admins and coordinators who stand in for it.
 TABLET_ROLES = frozenset({Role.CARAVAN, Role.ADMIN, Role.COORDINATOR})
@@ -96,18 +97,28 @@ def _workshop_payload(workshop: Workshop) -> dict[str, Any]:
     return {"code": workshop.code, "title": str(workshop), "levels": workshop.levels}
 
 
-def tablet_week_for_user(user, day: dt.date) -> dict[str, Any]:
-    """The week's visits (planned or held) and what the tablet needs to record any visit.
+def visits_for_crew(user) -> QuerySet[Visit]:
+    """The visits a tablet user works on: a caravan crew member, those of the tours driven by
+    a vehicle they crew, plus the visits of tours without a vehicle (and outside any tour);
+    the admins and coordinators who stand in for any crew, all of them."""
+    visits = Visit.objects.all()
+    if user_role(user) == Role.CARAVAN:
+        visits = visits.filter(
+            Q(tour__vehicle__isnull=True) | Q(tour__vehicle__in=Vehicle.objects.filter(crew=user))
+        )
+    return visits
 
-    The models hold no crew assignment for a visit (a Visit has no vehicle), so every crew
-    member sees all the week's visits.
-    """
+
+def tablet_week_for_user(user, day: dt.date) -> dict[str, Any]:
+    """The week's visits (planned or held) that the user works on (`visits_for_crew`) and what
+    the tablet needs to record any visit."""
     require_role(user, TABLET_ROLES)
     monday, sunday = week_bounds(day)
     visits = (
-        Visit.objects.filter(date__range=(monday, sunday))
+        visits_for_crew(user)
+        .filter(date__range=(monday, sunday))
         .exclude(status=Visit.Status.CANCELLED)
-        .select_related("school__commune", "workshop")
+        .select_related("school__commune", "workshop", "tour__vehicle")
         .prefetch_related("reports__school", "reports__workshop")
         .order_by("date", "start_time")
     )
@@ -124,6 +135,7 @@ def tablet_week_for_user(user, day: dt.date) -> dict[str, Any]:
                 "status": v.status,
                 "school": _school_payload(v.school),
                 "workshop": _workshop_payload(v.workshop),
+                "vehicle": str(v.tour.vehicle) if v.tour and v.tour.vehicle else None,
                 "reports": [report_payload(r) for r in v.reports.all()],
             }
             for v in visits

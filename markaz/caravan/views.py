@@ -44,7 +44,10 @@ def tour_list(request):
                 end=form.cleaned_data["end"],
                 workshop=form.cleaned_data["workshop"],
                 actor=request.user,
+                weights={"repeat": form.cleaned_data["repeat"]},
                 time_limit_s=form.cleaned_data["time_limit_s"],
+                vehicle=form.cleaned_data["vehicle"],
+                visits_per_school=form.cleaned_data["visits_per_school"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -53,12 +56,16 @@ def tour_list(request):
     return render(
         request,
         "caravan/tour_list.html",
-        {"form": form, "tours": Tour.objects.all()[:20], "weights": services.DEFAULT_WEIGHTS},
+        {
+            "form": form,
+            "tours": Tour.objects.select_related("workshop", "vehicle")[:20],
+            "weights": services.DEFAULT_WEIGHTS,
+        },
     )
 
 
 def _tour(pk) -> Tour:
-    tour = Tour.objects.filter(pk=pk).select_related("workshop").first()
+    tour = Tour.objects.filter(pk=pk).select_related("workshop", "vehicle").first()
     if tour is None:
         raise Http404
     return tour
@@ -109,6 +116,8 @@ def _tour_context(tour: Tour) -> dict:
         "unvisited": len(tour.result.get("unvisited", [])),
         "map": province_svg(points, routes=routes),
         "directors": services.directors_to_notify(tour),
+        "vehicle": tour.vehicle,
+        "crew": services.tour_crew(tour),
         "schools": School.objects.filter(
             code__in=[s["id"] for s in tour.instance.get("schools", [])]
         ),

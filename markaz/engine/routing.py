@@ -23,9 +23,22 @@ computed by the caller), then minimises driving time. Details: ``docs/algorithms
   already made: they count towards ``max_visits``; one on a planned day is kept there) and
   ``fixed`` (visits on planned days kept as they are, optionally at a given ``start``). A school
   is visited at most ``max_visits`` times (default 1) and at most once a day.
+- **Repeat visits are worth less.** ``repeat_factor`` (0..1, default 1.0: every visit is worth
+  the full prize) makes a school's k-th visit of the period, ``done`` visits included, worth
+  ``prize x repeat_factor ** (k - 1)``, so a plan reaches new schools before it returns to
+  others. The reported ``prize`` sums these values (history visits take the first ranks).
 - **Large periods** (a school year) are planned block by block of consecutive days (at most
   :data:`BLOCK_CLIENTS` PyVRP clients each), in order, each block seeing what earlier blocks
-  planned; the time limit is shared in proportion to block sizes.
+  planned; the time limit is shared in proportion to block sizes. A block values a school's
+  next visit by the visits already done, required or planned by earlier blocks; inside a block,
+  a school's copies form one client group over all the block's days, worth exactly that, when
+  the block cannot hold more visits than it has schools to visit (a school year's blocks);
+  otherwise one group per run of days, the first run's worth that and the next ones one more
+  ``repeat_factor`` each (an approximation: PyVRP prizes belong to clients, and a group only
+  says "at most one of").
+- **Progress.** ``solve(..., progress=callback)`` calls ``callback(done, total)`` with the days
+  planned so far out of the period's days: at the start (0), while a block is searched (by the
+  time spent), after each block, and at the end (``total``); values only increase.
 - **Distances** come from a :class:`DistanceMatrix`; :class:`HaversineMatrix` (great circle x
   road factor at a constant speed) is the default, a road matrix (OSRM) can replace it.
 - :func:`solve_vrptw` solves Solomon VRPTW instances (benchmark of the solver).
@@ -51,7 +64,7 @@ import sys
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -66,6 +79,7 @@ from markaz.engine._input import check_keys, hhmm_minutes
 
 __all__ = [
     "BLOCK_CLIENTS",
+    "Progress",
     "EARTH_RADIUS_KM",
     "Day",
     "DayPlan",
@@ -98,6 +112,9 @@ _DAY_S = 86_400
 _PRIZE_SCALE = 100  # prizes are kept to 0.01
 _SOLOMON_SCALE = 1000  # Solomon distances to 0.001 in PyVRP's integer matrices
 _TOUR_PATIENCE = 20_000  # stop a tour block after this many iterations without improvement
+
+#: ``progress(done, total)``: days planned so far out of the period's days.
+Progress = Callable[[int, int], None]
 
 
 class ValidationError(ValueError):
@@ -304,8 +321,10 @@ class Instance:
     """A period to plan. ``days`` in chronological order. ``pinned``: school -> days it must be
     visited on; ``forbidden``: school -> days it must not be visited on (``None`` = never);
     ``done``: visits already made (days outside ``days`` are history, days inside are kept);
-    ``fixed``: visits on planned days to keep. Raises :class:`ValidationError` on bad
-    references, duplicates and contradictions."""
+    ``fixed``: visits on planned days to keep. ``repeat_factor`` (0..1): a school's k-th
+    visit in the period (done visits included) is worth ``prize x repeat_factor ** (k - 1)``;
+    1.0 (the default) leaves every visit at its full prize. Raises :class:`ValidationError`
+    on bad references, duplicates and contradictions."""
 
     base: Point
     days: tuple[Day, ...]
@@ -318,6 +337,7 @@ class Instance:
     done: tuple[DoneVisit, ...] = ()
     fixed: tuple[DoneVisit, ...] = ()
     seed: int = 0
+    repeat_factor: float = 1.0
 
     def __post_init__(self) -> None:
         HaversineMatrix(self.speed_kmh, self.road_factor)
@@ -327,6 +347,10 @@ class Instance:
             )
         if not _is_int(self.seed) or self.seed < 0:
             raise ValidationError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not _is_num(self.repeat_factor) or not 0 <= self.repeat_factor <= 1:
+            raise ValidationError(
+                f"repeat_factor must be a number from 0 to 1, got {self.repeat_factor!r}"
+            )
         day_ids = [d.id for d in self.days]
         school_ids = [s.id for s in self.schools]
         for what, ids in (("day", day_ids), ("school", school_ids)):
@@ -445,8 +469,9 @@ class DayPlan:
 
 @dataclass(frozen=True)
 class Result:
-    """The plan: one :class:`DayPlan` per planned day, the total ``prize`` of its visits,
-    ``unvisited`` schools (no visit planned, fixed or done), and solver wall time."""
+    """The plan: one :class:`DayPlan` per planned day, the total ``prize`` of its visits (each
+    after ``repeat_factor``), ``unvisited`` schools (no visit planned, fixed or done), and
+    solver wall time."""
 
     days: tuple[DayPlan, ...]
     prize: float
@@ -521,10 +546,42 @@ def _matrices(inst: Instance, matrix: DistanceMatrix) -> tuple[np.ndarray, np.nd
     return m, t
 
 
-def solve(instance: Instance, matrix: DistanceMatrix | None = None) -> Result:
+class _Reporter:
+    """Calls ``progress(done, total)`` only when ``done`` grows (at most ``total``)."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.last = progress, total, -1
+
+    def __call__(self, done: int) -> None:
+        done = min(done, self.total)
+        if self.progress is not None and done > self.last:
+            self.last = done
+            self.progress(done, self.total)
+
+
+class _StopWithProgress:
+    """PyVRP stopping criterion that also reports the block's share of days by time spent."""
+
+    def __init__(self, stop: Any, limit: float, lo: int, hi: int, report: _Reporter) -> None:
+        self.stop, self.limit, self.lo, self.hi, self.report = stop, limit, lo, hi, report
+        self.t0 = time.monotonic()
+
+    def __call__(self, best_cost: float) -> bool:
+        if self.stop(best_cost):
+            return True
+        spent = min(1.0, (time.monotonic() - self.t0) / self.limit)
+        self.report(self.lo + int(spent * (self.hi - self.lo)))
+        return False
+
+
+def solve(
+    instance: Instance, matrix: DistanceMatrix | None = None, progress: Progress | None = None
+) -> Result:
     """Plan the period (see the module docstring). ``matrix`` defaults to
-    ``HaversineMatrix(instance.speed_kmh, instance.road_factor)``. Raises
-    :class:`InfeasibleError` when pinned or fixed visits cannot all be honoured."""
+    ``HaversineMatrix(instance.speed_kmh, instance.road_factor)``. ``progress(done, total)``,
+    if given, is called with the days planned so far (increasing, from 0 to ``total`` = the
+    number of days). Raises :class:`InfeasibleError` when pinned or fixed visits cannot all be
+    honoured."""
     t0 = time.monotonic()
     inst = instance
     if matrix is None:
@@ -556,10 +613,13 @@ def solve(instance: Instance, matrix: DistanceMatrix | None = None) -> Result:
                 f"{s.service_min} min reachable from the base within the day"
             )
 
-    remaining = [
-        s.max_visits - history[k] - sum(1 for (si, _) in required if si == k)
-        for k, s in enumerate(inst.schools)
-    ]
+    n_required = [0] * len(inst.schools)
+    for si, _ in required:
+        n_required[si] += 1
+    remaining = [s.max_visits - history[k] - n_required[k] for k, s in enumerate(inst.schools)]
+    # Visits a school already has or will have (done, required, planned by earlier blocks):
+    # its next visit is worth prize x repeat_factor ** counted.
+    counted = [history[k] + n_required[k] for k in range(len(inst.schools))]
     banned: dict[int, frozenset[str] | None] = {sidx[sid]: ds for sid, ds in inst.forbidden.items()}
 
     def allowed(si: int, d: Day) -> bool:
@@ -584,21 +644,30 @@ def solve(instance: Instance, matrix: DistanceMatrix | None = None) -> Result:
         blocks[-1].append(di)
         size += per_day[di]
     total = max(1, sum(per_day) + len(required))
+    report = _Reporter(progress, len(inst.days))
+    report(0)
     routes: dict[int, list[tuple[int, _Copy]]] = {}
+    days_done = 0
     for b, block in enumerate(blocks):
         share = (sum(per_day[di] for di in block) + 1) / total
         limit = max(0.05, inst.time_limit_s * share)
+        span = (days_done, days_done + len(block), report) if progress is not None else None
         planned = _solve_block(
-            inst, block, required, remaining, allowed, tmin, drive, limit, inst.seed + b
-        )
+            inst, block, required, remaining, counted, allowed, tmin, drive, limit, inst.seed + b,
+            span=span,
+        )  # fmt: skip
         for di, seq in planned.items():
             routes[di] = seq
             for _, c in seq:
                 if c.required_key is None:
                     remaining[c.school] -= 1
+                    counted[c.school] += 1
+        days_done += len(block)
+        report(days_done)
 
     plans, prize = [], 0.0
     visited = {sidx[v.school] for v in inst.done}
+    rank = dict(history)  # visits before this one (history first, then in day order)
     for di, d in enumerate(inst.days):
         seq = routes.get(di, [])
         visits, t, prev, km, drv = [], d.start, 0, 0.0, 0.0
@@ -610,13 +679,15 @@ def solve(instance: Instance, matrix: DistanceMatrix | None = None) -> Result:
             km += metres[prev, loc]
             drv += tsec[prev, loc]
             t, prev = start + s.service_min, loc
-            prize += s.prize
+            prize += s.prize * inst.repeat_factor ** rank.get(c.school, 0)
+            rank[c.school] = rank.get(c.school, 0) + 1
             visited.add(c.school)
         if seq:
             km += metres[prev, 0]
             drv += tsec[prev, 0]
         plans.append(DayPlan(d.id, tuple(visits), round(km / 1000, 1), round(drv / 60, 1)))
     unvisited = tuple(s.id for k, s in enumerate(inst.schools) if k not in visited)
+    report(len(inst.days))
     return Result(tuple(plans), round(prize, 2), unvisited, round(time.monotonic() - t0, 3))
 
 
@@ -625,19 +696,26 @@ def _solve_block(
     block: list[int],
     required: Mapping[tuple[int, int], DoneVisit | None],
     remaining: list[int],
+    counted: list[int],
     allowed: Any,
     tmin: np.ndarray,
     drive: np.ndarray,
     limit: float,
     seed: int,
+    span: tuple[int, int, _Reporter] | None = None,
 ) -> dict[int, list[tuple[int, _Copy]]]:
-    """Solve one block of days with PyVRP; returns day index -> [(client, copy)] in order."""
+    """Solve one block of days with PyVRP; returns day index -> [(client, copy)] in order.
+
+    A free copy in the school's ``g``-th group of the block is worth prize x repeat_factor **
+    (counted + g); ``span = (lo, hi, report)`` reports days lo..hi by the time spent."""
     copies: list[_Copy] = []
+    worth: list[float] = []  # prize factor of each copy
     groups: list[tuple[list[int], bool]] = []
 
-    def add(cs: list[_Copy], must: bool) -> None:
+    def add(cs: list[_Copy], must: bool, factor: float = 1.0) -> None:
         ids = list(range(len(copies), len(copies) + len(cs)))
         copies.extend(cs)
+        worth.extend([factor] * len(cs))
         if len(ids) > 1 or must:
             groups.append((ids, must))
 
@@ -650,18 +728,30 @@ def _solve_block(
                 ws = _day_windows(s, d)
             key = ("required", si, di)
             add([_Copy(si, di, o, la, key) for o, la in ws], True)
+    free: list[tuple[int, list[int], dict[int, list[tuple[int, int]]]]] = []
     for si, s in enumerate(inst.schools):
-        r = remaining[si]
         days = [di for di in block if allowed(si, inst.days[di])]
         per_day = {di: _day_windows(s, inst.days[di]) for di in days}
         days = [di for di in days if per_day[di]]
-        if r <= 0 or not days:
-            continue
+        if remaining[si] > 0 and days:
+            free.append((si, days, per_day))
+    # With repeat visits worth less, a group's copies carry one value whichever day is chosen.
+    # When the block cannot hold more visits than there are schools to visit (at most one
+    # workshop of the shortest service after another, all day long), one group a school is
+    # enough and values its next visit exactly; otherwise the g-th group of a school is worth
+    # one more repeat_factor (an underestimate when an earlier group is left out).
+    one_each = False
+    if inst.repeat_factor < 1 and free:
+        shortest = max(1, min(inst.schools[si].service_min for si, _, _ in free))
+        room = sum((inst.days[di].end - inst.days[di].start) // shortest for di in block)
+        one_each = len(free) >= room
+    for si, days, per_day in free:
         # At most one visit a day, at most r in the block: r groups of consecutive days.
-        k = min(r, len(days))
+        k = 1 if one_each else min(remaining[si], len(days))
         for g in range(k):
             part = days[g * len(days) // k : (g + 1) * len(days) // k]
-            add([_Copy(si, di, o, la, None) for di in part for o, la in per_day[di]], False)
+            factor = inst.repeat_factor ** (counted[si] + g)
+            add([_Copy(si, di, o, la, None) for di in part for o, la in per_day[di]], False, factor)
     if not copies:
         return {}
 
@@ -682,7 +772,7 @@ def _solve_block(
     max_prize = 1
     for k, c in enumerate(copies):
         s, off = inst.schools[c.school], _offset(c.day)
-        p = round(s.prize * _PRIZE_SCALE) * big
+        p = round(s.prize * worth[k] * _PRIZE_SCALE) * big
         max_prize = max(max_prize, p)
         clients.append(
             Client(
@@ -722,7 +812,9 @@ def _solve_block(
     )
     max_penalty = float(max(100_000, 4 * max_prize))
     params = pyvrp.SolveParams(penalty=PenaltyParams(max_penalty=max_penalty))
-    stop = MultipleCriteria([MaxRuntime(limit), NoImprovement(_TOUR_PATIENCE)])
+    stop: Any = MultipleCriteria([MaxRuntime(limit), NoImprovement(_TOUR_PATIENCE)])
+    if span is not None:
+        stop = _StopWithProgress(stop, limit, *span)
     with warnings.catch_warnings():
         # Raised when pins cannot all be honoured; reported below as InfeasibleError.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
@@ -753,7 +845,7 @@ def _offset(day_index: int) -> int:
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _INSTANCE_KEYS = {
     "base", "days", "schools", "speed_kmh", "road_factor", "time_limit_s", "pinned",
-    "forbidden", "done", "fixed", "seed",
+    "forbidden", "done", "fixed", "seed", "repeat_factor",
 }  # fmt: skip
 _SCHOOL_KEYS = {
     "id", "lat", "lon", "windows", "service_min", "prize", "days", "day_windows", "max_visits",
@@ -888,6 +980,7 @@ def parse_instance(data: Any) -> Instance:
         done=_visits(data.get("done", []), "done"),
         fixed=_visits(data.get("fixed", []), "fixed"),
         seed=data.get("seed", 0),
+        repeat_factor=data.get("repeat_factor", 1.0),
     )
 
 

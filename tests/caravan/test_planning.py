@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from markaz.caravan import services
-from markaz.caravan.models import CalendarBlock, School, Tour, Visit, Workshop
+from markaz.caravan.models import CalendarBlock, School, Tour, Vehicle, Visit, Workshop
 from markaz.core.roles import Role
 from markaz.territory.models import Commune
 from tests.factories import staff
@@ -89,7 +89,13 @@ def test_rural_and_never_visited_schools_weigh_more(caravan_world):
 
 
 def plan(
-    centre, workshop, coordinator, capture, start=dt.date(2025, 11, 3), end=dt.date(2025, 11, 5)
+    centre,
+    workshop,
+    coordinator,
+    capture,
+    start=dt.date(2025, 11, 3),
+    end=dt.date(2025, 11, 5),
+    **kw,
 ):
     with capture(execute=True):
         tour = services.tour_start(
@@ -100,6 +106,7 @@ def plan(
             workshop=workshop,
             actor=coordinator,
             time_limit_s=2,
+            **kw,
         )
     tour.refresh_from_db()
     return tour
@@ -248,3 +255,190 @@ def test_tour_ical_feed(
     events = list(Calendar.from_ical(feed.content).walk("VEVENT"))
     assert len(events) == Visit.objects.filter(tour=tour).count() > 0
     assert client.get(reverse("caravan:tour_ical", args=["forged"])).status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# Repeat visits worth less
+
+
+def held(school, day, workshop, tour=None):
+    return Visit.objects.create(
+        tour=tour,
+        school=school,
+        workshop=workshop,
+        date=day,
+        start_time=dt.time(9, 0),
+        end_time=dt.time(11, 0),
+        status=Visit.Status.DONE,
+    )
+
+
+def test_repeat_factor_is_published_and_counts_the_school_years_held_visits(centre, caravan_world):
+    s0 = School.objects.get(code="s0")
+    held(s0, dt.date(2025, 10, 1), caravan_world)  # this school year
+    held(s0, dt.date(2025, 6, 2), caravan_world)  # the last one: not counted
+    instance = services.tour_instance(
+        centre=centre,
+        workshop=caravan_world,
+        days=[dt.date(2025, 11, 3)],
+        weights=services.DEFAULT_WEIGHTS,
+    )
+    assert services.DEFAULT_WEIGHTS["repeat"] == instance["repeat_factor"] == 0.35
+    assert instance["done"] == [{"school": "s0", "day": "2025-10-01"}]
+    rows = {row["id"]: row for row in instance["schools"]}
+    assert rows["s0"]["max_visits"] == 2 and rows["s1"]["max_visits"] == 1
+    # A tour planned before the repeat factor existed keeps every visit at its full prize.
+    old = {k: v for k, v in services.DEFAULT_WEIGHTS.items() if k != "repeat"}
+    instance = services.tour_instance(
+        centre=centre, workshop=caravan_world, days=[dt.date(2025, 11, 3)], weights=old
+    )
+    assert instance["repeat_factor"] == 1.0
+
+
+def test_planning_form_takes_vehicle_repeat_value_and_visits_per_school(
+    client, centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    vehicle = Vehicle.objects.create(name="Caravane 1", plate="123-A-52")
+    client.force_login(coordinator)
+    page = client.get(reverse("caravan:tour_list"))
+    assert f'<option value="{vehicle.pk}" selected>' in page.content.decode()  # the only one
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            reverse("caravan:tour_list"),
+            {
+                "name": "Année",
+                "start": "2025-11-03",
+                "end": "2025-11-07",
+                "workshop": caravan_world.pk,
+                "vehicle": vehicle.pk,
+                "visits_per_school": 3,
+                "repeat": "0.5",
+                "time_limit_s": 5,
+            },
+        )
+    tour = Tour.objects.get()
+    assert response.status_code == 302
+    assert (tour.vehicle, tour.visits_per_school, tour.weights["repeat"]) == (vehicle, 3, 0.5)
+    assert tour.instance["repeat_factor"] == 0.5
+    assert {row["max_visits"] for row in tour.instance["schools"]} == {3}
+    assert tour.job.total == 5  # progress counts the days planned
+
+
+def test_bad_repeat_value_or_visits_per_school_are_refused(centre, caravan_world, coordinator):
+    kw = {"centre": centre, "name": "x", "workshop": caravan_world, "actor": coordinator}
+    days = {"start": dt.date(2025, 11, 3), "end": dt.date(2025, 11, 4)}
+    with pytest.raises(ValidationError):
+        services.tour_start(**kw, **days, weights={"repeat": 1.5})
+    with pytest.raises(ValidationError):
+        services.tour_start(**kw, **days, visits_per_school=0)
+    assert Tour.objects.count() == 0
+
+
+def test_visits_per_school_allows_repeat_visits_one_a_day(
+    centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    # Four schools, up to three visits each over a week (room for more): every school is
+    # reached, some more than once, never twice a day, never more than three times.
+    tour = plan(
+        centre,
+        caravan_world,
+        coordinator,
+        django_capture_on_commit_callbacks,
+        end=dt.date(2025, 11, 7),
+        visits_per_school=3,
+    )
+    visits = list(Visit.objects.filter(tour=tour).values_list("school_id", "date"))
+    schools = [school for school, _ in visits]
+    assert len(set(schools)) == 4 and len(visits) > 4
+    assert len(set(visits)) == len(visits)
+    assert max(schools.count(s) for s in schools) <= 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress of the planning job
+
+
+def test_tour_job_reports_progress_by_days_up_to_the_total(
+    centre, caravan_world, coordinator, django_capture_on_commit_callbacks, monkeypatch
+):
+    from markaz.caravan import tasks
+    from markaz.core.services import job_progress
+
+    seen = []
+
+    def record(*, job_id, done, total=None):
+        seen.append((done, total))
+        job_progress(job_id=job_id, done=done, total=total)
+
+    monkeypatch.setattr(tasks, "job_progress", record)
+    tour = plan(centre, caravan_world, coordinator, django_capture_on_commit_callbacks)
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)  # three school days
+    done = [d for d, _ in seen]
+    assert done == sorted(set(done))
+    assert (tour.job.status, tour.job.done, tour.job.total) == ("done", 3, 3)
+    assert tour.job.percent == 100
+
+
+def test_a_plan_overtaken_by_a_new_instance_is_dropped(
+    centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    tour = plan(centre, caravan_world, coordinator, django_capture_on_commit_callbacks)
+    before = list(Visit.objects.filter(tour=tour).values_list("school_id", "date", "start_time"))
+
+    def meddle(done, total):  # a decision saved while the search runs
+        if done == 0:
+            Tour.objects.filter(pk=tour.pk).update(instance={**tour.instance, "seed": 7})
+
+    assert services.tour_plan_execute(tour_id=tour.pk, progress=meddle)["stale"] is True
+    after = list(Visit.objects.filter(tour=tour).values_list("school_id", "date", "start_time"))
+    assert after == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Vehicle and crew
+
+
+@pytest.fixture
+def vehicle(centre):
+    vehicle = Vehicle.objects.create(name="Caravane Code pour tous", plate="12345-A-52")
+    for username, first, last in [("nadia", "Nadia", "Amrani"), ("youssef", "Youssef", "Alaoui")]:
+        user = staff(username, Role.CARAVAN, centre)
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])
+        vehicle.crew.add(user)
+    return vehicle
+
+
+def test_vehicle_and_crew_on_the_tour_page_directors_list_and_roadbook(
+    client, centre, caravan_world, coordinator, vehicle, django_capture_on_commit_callbacks
+):
+    import io
+
+    from pypdf import PdfReader
+
+    tour = plan(
+        centre, caravan_world, coordinator, django_capture_on_commit_callbacks, vehicle=vehicle
+    )
+    assert tour.vehicle == vehicle
+    client.force_login(coordinator)
+    page = client.get(reverse("caravan:tour_detail", args=[tour.pk])).content.decode()
+    crew_line = page.split('id="crew"')[1].split("</p>")[0]
+    assert "Caravane Code pour tous (12345-A-52)" in crew_line
+    assert "Nadia Amrani, Youssef Alaoui" in crew_line
+    directors = page.split('id="directors"')[1].split("</table>")[0]
+    assert directors.count("Nadia Amrani") == Visit.objects.filter(tour=tour).count() > 0
+
+    pdf = client.get(reverse("caravan:tour_roadbook", args=[tour.pk]))
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    for name in ("Nadia Amrani", "Youssef Alaoui", "12345-A-52"):
+        assert text.count(name) >= 2, name  # the French and the Arabic part
+
+
+def test_a_tour_without_vehicle_says_so(
+    client, centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    tour = plan(centre, caravan_world, coordinator, django_capture_on_commit_callbacks)
+    assert tour.vehicle is None
+    client.force_login(coordinator)
+    page = client.get(reverse("caravan:tour_detail", args=[tour.pk])).content.decode()
+    assert "Amrani" not in page and 'id="crew"' in page

@@ -250,6 +250,57 @@ def test_week_selector_lists_the_weeks_visits(caravan_staff, school, workshop, v
     assert {k["code"] for k in data["kit_kinds"]} == {"robotics", "laptop", "tablet"}
 
 
+def test_crew_members_see_the_visits_of_the_tours_their_vehicle_drives(
+    client, centre, caravan_staff, coordinator, school, workshop
+):
+    from markaz.caravan.models import Tour, Vehicle
+
+    ours = Vehicle.objects.create(name="Caravane 1", plate="1-A-52")
+    ours.crew.add(caravan_staff)
+    other_crew = staff("other-crew", Role.CARAVAN, centre)
+    theirs = Vehicle.objects.create(name="Caravane 2")
+    theirs.crew.add(other_crew)
+    no_vehicle_crew = staff("spare-crew", Role.CARAVAN, centre)
+    monday, _ = sync.week_bounds(timezone.localdate())
+
+    def visit(offset, vehicle=None, in_tour=True):
+        day = monday + dt.timedelta(days=offset)
+        tour = None
+        if in_tour:
+            tour = Tour.objects.create(
+                name=f"T{offset}", start_date=day, end_date=day, workshop=workshop, vehicle=vehicle
+            )
+        return Visit.objects.create(
+            tour=tour,
+            school=school,
+            workshop=workshop,
+            date=day,
+            start_time=dt.time(9, 0),
+            end_time=dt.time(11, 0),
+        ).pk
+
+    driven_by_ours, driven_by_theirs = visit(0, ours), visit(1, theirs)
+    without_vehicle, outside_tours = visit(2), visit(3, in_tour=False)
+
+    def seen(user):
+        return [v["id"] for v in sync.tablet_week_for_user(user, monday)["visits"]]
+
+    everyone = [without_vehicle, outside_tours]
+    assert seen(caravan_staff) == [driven_by_ours, *everyone]
+    assert seen(other_crew) == [driven_by_theirs, *everyone]
+    assert seen(no_vehicle_crew) == everyone
+    # Coordinators and admins stand in for any crew: every visit.
+    assert seen(coordinator) == [driven_by_ours, driven_by_theirs, *everyone]
+    # The tablet's API answers the same, with the vehicle of each visit.
+    client.force_login(caravan_staff)
+    data = client.get(VISITS_URL, {"week": monday.isoformat()}).json()
+    assert [(v["id"], v["vehicle"]) for v in data["visits"]] == [
+        (driven_by_ours, "Caravane 1 (1-A-52)"),
+        (without_vehicle, None),
+        (outside_tours, None),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # API
 
