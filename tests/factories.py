@@ -90,3 +90,78 @@ def form_post(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+# --- Programmes, cohorts, people, enrolments (added for mentoring tests) -------------------------
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programmes.Programme"
+
+    centre = factory.SubFactory(CentreFactory)
+    title_fr = "Développement web"
+    title_ar = "تطوير الويب"
+    track = "web"
+    hours = 240
+    duration_weeks = 20
+    goal = "wage_job"
+    teaching_language = "Français"
+    schedule_pattern = "daytime"
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programmes.Cohort"
+
+    centre = factory.SubFactory(CentreFactory)
+    programme = factory.SubFactory(ProgrammeFactory, centre=factory.SelfAttribute("..centre"))
+    code = factory.Sequence(lambda n: f"COH-{n}")
+    start_date = factory.LazyFunction(lambda: _today() - dt.timedelta(days=60))
+    end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(weeks=16))
+    seats = 20
+    schedule_pattern = "daytime"
+    status = "running"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A synthetic young person, eligible, Arabic-speaking unless told otherwise."""
+
+    class Meta:
+        model = "registry.Person"
+
+    centre = factory.SubFactory(CentreFactory)
+    first_name_latin = factory.Sequence(lambda n: f"Prenom{n}")
+    last_name_latin = factory.Sequence(lambda n: f"Nom{n}")
+    first_name_ar = "سلمى"
+    last_name_ar = factory.Sequence(lambda n: f"الاسم{n}")
+    cin = factory.Sequence(lambda n: f"FM{n:06d}")
+    birth_date = dt.date(2000, 5, 1)
+    sex = "F"
+    phone = factory.Sequence(lambda n: f"+2126{n:08d}")
+    activity_status = "unemployed"
+    education_level = "bac"
+    preferred_language = "ar"
+    eligible = True
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programmes.Enrolment"
+        skip_postgeneration_save = True
+
+    cohort = factory.SubFactory(CohortFactory)
+    person = factory.SubFactory(PersonFactory, centre=factory.SelfAttribute("..cohort.centre"))
+
+    @factory.post_generation
+    def count_seat(obj, create, extracted, **kwargs):
+        if create:
+            from django.db.models import F
+
+            type(obj.cohort).objects.filter(pk=obj.cohort_id).update(enrolled=F("enrolled") + 1)

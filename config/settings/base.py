@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific files import from here."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -143,6 +144,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"markaz": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Text messages to youth (markaz.core.sms): which backend sends them. The default appends them to
+# var/sms-outbox.log; a provider's backend is set here (or through the environment) in production.
+MARKAZ_SMS_BACKEND = os.environ.get("MARKAZ_SMS_BACKEND", "markaz.core.sms.FileBackend")
+MARKAZ_SMS_FILE = VAR_DIR / "sms-outbox.log"
 
 # Imports larger than this many rows are committed by a background worker with a progress bar.
 MARKAZ_IMPORT_BACKGROUND_ROWS = 500

@@ -1,9 +1,9 @@
 """The centre's children's space: school classes booked for a workshop at the centre.
 
 A booking counts toward the building: at any moment the building holds the seats of the youth
-sessions under way plus the pupils of the children's bookings under way, and that load may
-never pass the centre's maximum occupancy. Pupils are minors: a booking counts them (girls,
-boys), it names none of them.
+sessions, the pupils of the children's bookings and the participants of the mentoring sessions
+under way (markaz.centre.occupancy.building_load), and that load may never pass the centre's
+maximum occupancy. Pupils are minors: a booking counts them (girls, boys), it names none of them.
 """
 
 import datetime as dt
@@ -14,8 +14,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from markaz.centre.models import Centre, Closure, Room, Session
-from markaz.centre.timetabling import DAYS, ramadan_days, weekly_slots
+from markaz.centre.models import Centre, Room
+
+# The building's load and opening hours are shared with every booking (centre.occupancy).
+from markaz.centre.occupancy import (
+    building_load,
+    children_booking_items,
+    opening_intervals,
+    peak_load,
+)
 from markaz.core.access import has_role, user_centre
 from markaz.core.roles import Role
 from markaz.core.services import audit_record
@@ -64,56 +71,11 @@ def booking_get_for_user(user, pk: int) -> ChildrenBooking:
     return booking
 
 
-def opening_intervals(centre: Centre, day: dt.date) -> list[tuple[dt.time, dt.time]]:
-    """When the centre is open on `day`: its timetable grid's slots (Ramadan hours in a Ramadan
-    period), consecutive slots joined; nothing on a closure day."""
-    if Closure.objects.filter(centre=centre, date=day).exists():
-        return []
-    name = DAYS[day.weekday()]
-    slots = [s for s in weekly_slots(ramadan=day in ramadan_days(centre)) if s["day"] == name]
-    intervals: list[list[str]] = []
-    for s in sorted(slots, key=lambda s: s["start"]):
-        if intervals and intervals[-1][1] == s["start"]:
-            intervals[-1][1] = s["end"]
-        else:
-            intervals.append([s["start"], s["end"]])
-    return [(dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in intervals]
-
-
-def _peak(items: list[tuple[dt.datetime, dt.datetime, int]], start, end) -> int:
-    """The most people at once during [start, end) among (starts_at, ends_at, people) items."""
-    moments = {start} | {s for s, _e, _n in items if start < s < end}
-    return max(
-        (sum(n for s, e, n in items if s <= t < e) for t in moments),
-        default=0,
-    )
-
-
-def building_load(centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None) -> int:
-    """The building's highest load during [start, end): seats of the youth sessions plus pupils
-    of the children's bookings under way at the same moment."""
-    items = [
-        (s, e, n)
-        for s, e, n in Session.objects.filter(
-            centre=centre, starts_at__lt=end, ends_at__gt=start
-        ).values_list("starts_at", "ends_at", "cohort__seats")
-    ]
-    items += _booking_items(centre, start, end, exclude=exclude)
-    return _peak(items, start, end)
-
-
 def children_space_load(
     centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
 ) -> int:
     """The most pupils at once in the children's space during [start, end)."""
-    return _peak(_booking_items(centre, start, end, exclude=exclude), start, end)
-
-
-def _booking_items(centre, start, end, *, exclude=None) -> list[tuple]:
-    qs = ChildrenBooking.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return [(s, e, g + b) for s, e, g, b in qs.values_list("starts_at", "ends_at", "girls", "boys")]
+    return peak_load(children_booking_items(centre, start, end, exclude=exclude), start, end)
 
 
 def booking_problems(

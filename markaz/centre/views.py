@@ -260,6 +260,12 @@ def week_view(request):
 
         start = dt.datetime.combine(monday, dt.time(0), tzinfo=timezone.get_current_timezone())
         bookings = list(bookings_between(centre, start, start + dt.timedelta(days=7)))
+    mentoring = []
+    if cohort is None and trainer is None and (room is None or room.kind == Room.Kind.MENTORING):
+        from markaz.mentoring.selectors import sessions_between as mentoring_between
+
+        start = dt.datetime.combine(monday, dt.time(0), tzinfo=timezone.get_current_timezone())
+        mentoring = list(mentoring_between(centre, start, start + dt.timedelta(days=7), room=room))
     days = []
     for i in range(7):
         day = monday + dt.timedelta(days=i)
@@ -268,6 +274,9 @@ def week_view(request):
                 "date": day,
                 "sessions": [s for s in sessions if timezone.localtime(s.starts_at).date() == day],
                 "bookings": [b for b in bookings if timezone.localtime(b.starts_at).date() == day],
+                "mentoring": [
+                    m for m in mentoring if timezone.localtime(m.starts_at).date() == day
+                ],
             }
         )
     ical = None

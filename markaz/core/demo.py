@@ -94,6 +94,9 @@ def demo_load(*, stdout=None) -> dict:
     from markaz.caravan.demo import demo_load_caravan
 
     demo_load_caravan(centre, users)
+    from markaz.mentoring.demo import demo_load_mentoring
+
+    demo_load_mentoring(centre, users)
     return {"centre": centre, "users": users, "applicants_created": created}
 
 

@@ -301,6 +301,11 @@ def completions_decide_cohort(*, cohort, actor, now: dt.datetime | None = None) 
         c = completion_decide(enrolment=enrolment, actor=actor, now=now)
         result["completed" if c.completed else "not_completed"] += 1
     audit_record(actor=actor, action="completions_decide", centre=cohort.centre, obj=cohort)
+    # Deciding completions closes the cohort's training: schedule its outcome follow-ups (exit,
+    # +3, +6, +12 months) now. Idempotent; `manage.py schedule_followups` catches the rest.
+    from markaz.mentoring.services import followups_schedule_cohort
+
+    followups_schedule_cohort(cohort=cohort)
     return result
 
 

@@ -311,6 +311,8 @@ class FollowUp(_Situation):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     recorded_at = models.DateTimeField(null=True, blank=True)
+    # When the SMS reminder to the youth was queued (one reminder per follow-up, never two).
+    reminder_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -21,6 +21,7 @@ def test_demo_loads_everything_and_twice_changes_nothing():
     assert people.exclude(first_name_ar="").count() == people.count()
     assert DuplicateFlag.objects.filter(status="open").count() >= 5
     counts = (Person.objects.count(), DuplicateFlag.objects.count(), StaffProfile.objects.count())
+    mentoring = _check_mentoring_demo(centre)
 
     second = demo_load()
     assert second["applicants_created"] == 0
@@ -29,6 +30,88 @@ def test_demo_loads_everything_and_twice_changes_nothing():
         DuplicateFlag.objects.count(),
         StaffProfile.objects.count(),
     ) == counts
+    assert _mentoring_counts(centre) == mentoring
+
+
+def _mentoring_counts(centre) -> tuple:
+    from markaz.core.models import OutboxMessage
+    from markaz.mentoring.models import (
+        Baseline,
+        FollowUp,
+        MentorAssignment,
+        MentoringNote,
+        MentoringSession,
+    )
+
+    return (
+        MentorAssignment.objects.filter(centre=centre).count(),
+        MentoringSession.objects.filter(centre=centre).count(),
+        MentoringNote.objects.filter(centre=centre).count(),
+        Baseline.objects.filter(centre=centre).count(),
+        FollowUp.objects.filter(centre=centre).count(),
+        OutboxMessage.objects.filter(kind="followup_reminder").count(),
+    )
+
+
+def _check_mentoring_demo(centre) -> tuple:
+    """The mentoring demo: mentors with balanced caseloads, sessions past and coming, and a 2025
+    history whose outcomes make the year's indicators meaningful."""
+    import datetime as dt
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from markaz.centre.models import YearPlan
+    from markaz.learning.models import Certificate, Completion
+    from markaz.mentoring.models import (
+        INSERTED_STATUSES,
+        FollowUp,
+        MentorAssignment,
+        MentoringSession,
+        MentorProfile,
+    )
+    from markaz.programmes.models import Cohort
+
+    assert MentorProfile.objects.filter(centre=centre).count() == 4
+    loads = dict(
+        MentorAssignment.objects.filter(centre=centre, ended_at__isnull=True)
+        .values("mentor__username")
+        .annotate(n=Count("pk"))
+        .values_list("mentor__username", "n")
+    )
+    assert set(loads) == {"mentor", "mentor2", "mentor3", "mentor4"}
+    assert max(loads.values()) <= 25 and min(loads.values()) >= 8, loads
+    now = timezone.now()
+    sessions = MentoringSession.objects.filter(centre=centre)
+    assert sessions.filter(starts_at__lt=now).exists() and sessions.filter(starts_at__gt=now)
+    assert set(YearPlan.objects.filter(centre=centre).values_list("year", flat=True)) >= {
+        2025,
+        2026,
+    }
+    history = Cohort.objects.filter(centre=centre, end_date__year=2025, status="finished")
+    assert history.count() == 4
+    completions = Completion.objects.filter(enrolment__cohort__in=history)
+    assert 0.75 < completions.filter(completed=True).count() / completions.count() < 0.95
+    assert Certificate.objects.filter(enrolment__cohort__in=history).count() == (
+        completions.filter(completed=True).count()
+    )
+    done = FollowUp.objects.filter(enrolment__cohort__in=history).exclude(status="pending")
+    reached = done.filter(status="reached")
+    assert 0.7 <= reached.count() / done.count() <= 0.85
+    m12 = reached.filter(milestone="m12")
+    inserted = m12.filter(employment_status__in=INSERTED_STATUSES)
+    assert 0.35 <= inserted.count() / m12.count() <= 0.6
+    incomes = [i for i in inserted.values_list("monthly_income_mad", flat=True) if i]
+    assert min(incomes) >= 1500 and max(incomes) <= 6000
+    assert FollowUp.objects.filter(business_created=True, jobs_created__gt=0).exists()
+    # Reminders for the follow-ups due in the coming week were queued once.
+    soon = FollowUp.objects.filter(
+        status="pending",
+        due_on__gte=timezone.localdate(),
+        due_on__lte=timezone.localdate() + dt.timedelta(days=7),
+    ).exclude(person__phone="")
+    assert soon.filter(reminder_queued_at__isnull=True).count() == 0
+    return _mentoring_counts(centre)
 
 
 def test_demo_logins_work(client):

@@ -1,0 +1,95 @@
+"""How many people the building holds at a moment, and when the centre is open.
+
+Everything that brings people into the building counts toward its maximum occupancy: the seats of
+the youth class sessions under way, the pupils of the children's-space bookings under way and the
+participants of the mentoring sessions under way. Whoever books one of them checks the building's
+peak load here (one definition for every app), with the centre row locked.
+"""
+
+import datetime as dt
+
+from django.db.models import Count
+
+from .models import Centre, Closure, Session
+from .timetabling import DAYS, ramadan_days, weekly_slots
+
+# (starts_at, ends_at, people)
+Item = tuple[dt.datetime, dt.datetime, int]
+
+
+def opening_intervals(centre: Centre, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """When the centre is open on `day`: its timetable grid's slots (Ramadan hours in a Ramadan
+    period), consecutive slots joined; nothing on a closure day."""
+    if Closure.objects.filter(centre=centre, date=day).exists():
+        return []
+    name = DAYS[day.weekday()]
+    slots = [s for s in weekly_slots(ramadan=day in ramadan_days(centre)) if s["day"] == name]
+    intervals: list[list[str]] = []
+    for s in sorted(slots, key=lambda s: s["start"]):
+        if intervals and intervals[-1][1] == s["start"]:
+            intervals[-1][1] = s["end"]
+        else:
+            intervals.append([s["start"], s["end"]])
+    return [(dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in intervals]
+
+
+def peak_load(items: list[Item], start: dt.datetime, end: dt.datetime) -> int:
+    """The most people at once during [start, end) among (starts_at, ends_at, people) items."""
+    moments = {start} | {s for s, _e, _n in items if start < s < end}
+    return max(
+        (sum(n for s, e, n in items if s <= t < e) for t in moments),
+        default=0,
+    )
+
+
+def class_session_items(centre: Centre, start: dt.datetime, end: dt.datetime) -> list[Item]:
+    """Youth class sessions overlapping [start, end): each counts its cohort's seats."""
+    return list(
+        Session.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start).values_list(
+            "starts_at", "ends_at", "cohort__seats"
+        )
+    )
+
+
+def children_booking_items(
+    centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
+) -> list[Item]:
+    """Children's-space bookings overlapping [start, end): each counts its pupils."""
+    from markaz.caravan.models import ChildrenBooking
+
+    qs = ChildrenBooking.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return [(s, e, g + b) for s, e, g, b in qs.values_list("starts_at", "ends_at", "girls", "boys")]
+
+
+def mentoring_items(
+    centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
+) -> list[Item]:
+    """Mentoring sessions overlapping [start, end): each counts its participants."""
+    from markaz.mentoring.models import MentoringSession
+
+    qs = MentoringSession.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(
+        qs.annotate(people=Count("attendance")).values_list("starts_at", "ends_at", "people")
+    )
+
+
+def building_load(
+    centre: Centre,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    exclude_booking=None,
+    exclude_mentoring=None,
+) -> int:
+    """The building's highest load during [start, end): seats of the youth class sessions, pupils
+    of the children's bookings and participants of the mentoring sessions under way at the same
+    moment. `exclude_booking` / `exclude_mentoring` leave one booking or mentoring session out (the
+    one being changed)."""
+    items = class_session_items(centre, start, end)
+    items += children_booking_items(centre, start, end, exclude=exclude_booking)
+    items += mentoring_items(centre, start, end, exclude=exclude_mentoring)
+    return peak_load(items, start, end)
