@@ -12,5 +12,7 @@ urlpatterns = [
     path("", include("markaz.learning.urls")),
     path("", include("markaz.centre.urls")),
     path("", include("markaz.caravan.urls")),
+    path("", include("markaz.reporting.urls")),
+    path("", include("markaz.mentoring.urls")),
     path("", include("markaz.core.urls")),
 ]

@@ -1,0 +1,221 @@
+"""The indicator dashboard, the records behind a figure, and the exports. Thin: parse the
+window, ask `selectors` for the pack (protected for whoever may not see small cells), hand it to
+`present` / `exports`, render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from markaz.core.access import has_role
+from markaz.core.roles import PEOPLE_ROLES
+
+from . import exports, present
+from .forms import RecordsForm, WindowForm, presets
+
+
+def _selectors():
+    # Imported on first use: the selectors pull in the indicator engine, which the rest of the
+    # site (and its URL configuration) does not need.
+    from . import selectors
+
+    return selectors
+
+
+def _scope(request):
+    return _selectors().report_scope_for_user(request.user, request.GET.get("centre") or None)
+
+
+def _window_form(request) -> WindowForm:
+    default = _selectors().default_window(timezone.localdate())
+    return WindowForm(request.GET or None, default=default)
+
+
+def _pack(scope, start, end, *, protect: bool) -> dict:
+    pack = _selectors().indicator_pack(centre=scope.centre, start=start, end=end, protect=protect)
+    return present.guard_small_cells(pack) if protect else pack
+
+
+def _query(**params) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def _has_records(kind: str, value) -> bool:
+    # No value ("—": nobody to count) or a count of zero: an empty list, so no link.
+    return value is not None and not (kind in ("count", "sum") and value == 0)
+
+
+def _attach_drill_urls(rows, start, end) -> None:
+    """Give every figure of a youth indicator the address of the records behind it."""
+    base = {"start": start.isoformat(), "end": end.isoformat()}
+    for row in rows:
+        if not row.drillable:
+            continue
+        url = reverse("reporting:records", args=[row.code])
+        if _has_records(row.kind, row.value):
+            row.url = f"{url}?{_query(**base)}"
+        for dimension, cells in row.cells.items():
+            for cell in cells:
+                if _has_records(row.kind, cell.value):
+                    query = _query(**base, dimension=dimension, category=cell.category)
+                    cell.url = f"{url}?{query}"
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    scope = _scope(request)
+    form = _window_form(request)
+    start, end = form.window()
+    pack = _pack(scope, start, end, protect=scope.protected)
+    comparison = form.comparison()
+    compare = _pack(scope, *comparison, protect=scope.protected) if comparison else None
+
+    labels = present.Labels(scope.centre)
+    rows = present.rows(pack, compare, labels=labels)
+    if scope.can_drill:
+        _attach_drill_urls(rows, start, end)
+    dimension = form.dimension()
+    categories = present.categories(rows, dimension)
+    matrix = []
+    for row in rows:
+        cells = {c.category: c for c in row.cells.get(dimension, [])}
+        if cells:
+            matrix.append((row, [cells.get(code) for code, _label in categories]))
+    # The SVG is built from escaped parts in charts.py.
+    charts = {
+        key: present.Chart(c.key, c.title, mark_safe(c.svg))
+        for key, c in present.build_charts(rows, labels).items()
+    }
+
+    window = {"start": start.isoformat(), "end": end.isoformat(), "compare": form.compare_mode()}
+    if request.GET.get("centre"):
+        window["centre"] = request.GET["centre"]
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "scope": scope,
+            "centre": scope.centre,
+            "form": form,
+            "start": start,
+            "end": end,
+            "comparison": comparison,
+            "pack": pack,
+            "sections": present.grouped(rows),
+            "charts": charts,
+            "dimension": dimension,
+            "dimension_label": present.dimension_label(dimension),
+            "dimensions": [
+                (d, present.dimension_label(d), _query(**window, by=d))
+                for d in present.DIMENSIONS
+                if present.categories(rows, d)
+            ],
+            "categories": categories,
+            "matrix": matrix,
+            "presets": [
+                (p, _query(start=p.start.isoformat(), end=p.end.isoformat(), by=dimension))
+                for p in presets(timezone.localdate())
+            ],
+            "export_query": _query(**window),
+            "synthetic": present.data_is_synthetic(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def records(request, code: str):
+    """The people behind one figure: who is counted (numerator) and out of whom (denominator)."""
+    scope = _scope(request)
+    if not scope.can_drill:
+        raise PermissionDenied
+    form = RecordsForm(request.GET)
+    if not form.is_valid():
+        return render(request, "reporting/records.html", {"form": form}, status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    dimension = form.cleaned_data["dimension"] or None
+    category = form.cleaned_data["category"] or None
+    pack = _pack(scope, start, end, protect=False)
+    labels = present.Labels(scope.centre)
+    row = next((r for r in present.rows(pack, labels=labels) if r.code == code), None)
+    if row is None:
+        raise Http404
+    cell = None
+    if dimension:
+        cell = next((c for c in row.cells.get(dimension, []) if c.category == category), None)
+        if cell is None:
+            raise Http404
+    context = {
+        "row": row,
+        "cell": cell,
+        "dimension_label": present.dimension_label(dimension) if dimension else "",
+        "start": start,
+        "end": end,
+        "back": reverse("reporting:dashboard")
+        + "?"
+        + _query(start=start.isoformat(), end=end.isoformat(), by=dimension),
+    }
+    if not row.drillable:
+        return render(request, "reporting/records.html", {**context, "not_traceable": True})
+    try:
+        found = _selectors().figure_records(
+            centre=scope.centre,
+            start=start,
+            end=end,
+            code=code,
+            dimension=dimension,
+            category=category,
+        )
+    except ValueError:
+        return render(request, "reporting/records.html", {**context, "not_traceable": True})
+    links = has_role(request.user, PEOPLE_ROLES)
+    lists = [
+        (key, present.record_rows(found.get(key) or [], centre=scope.centre, links=links))
+        for key in ("numerator", "denominator")
+    ]
+    return render(request, "reporting/records.html", {**context, "lists": lists})
+
+
+EXPORTS = {"xlsx", "csv", "pdf", "opendata"}
+
+
+@login_required
+@require_GET
+def export(request, kind: str):
+    """XLSX, CSV, the CPDH report (PDF, ?lang=fr|ar) and open data: always protected, whoever
+    asks, since they leave the centre."""
+    if kind not in EXPORTS:
+        raise Http404
+    scope = _scope(request)
+    form = _window_form(request)
+    start, end = form.window()
+    pack = _pack(scope, start, end, protect=True)
+    lang = request.GET.get("lang") or translation.get_language() or "fr"
+    lang = "ar" if lang.startswith("ar") else "fr"
+    centre = scope.centre
+    if kind == "xlsx":
+        body = exports.xlsx_bytes(pack, centre=centre, lang=lang)
+        name, content_type = exports.filename("indicators", pack, "xlsx", lang), exports.XLSX_TYPE
+    elif kind == "csv":
+        body = exports.csv_bytes(pack, centre=centre, lang=lang)
+        name, content_type = exports.filename("indicators", pack, "csv", lang), "text/csv"
+    elif kind == "opendata":
+        body = exports.open_data_zip(pack, centre=centre)
+        name, content_type = exports.filename("open-data", pack, "zip"), "application/zip"
+    else:
+        comparison = form.comparison()
+        compare = _pack(scope, *comparison, protect=True) if comparison else None
+        body = exports.report_pdf(pack, compare, centre=centre, lang=lang)
+        name, content_type = exports.filename("cpdh-report", pack, "pdf", lang), "application/pdf"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
