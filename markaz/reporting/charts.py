@@ -12,8 +12,8 @@ embedding, so "<5" is never mirrored into "5>". A suppressed figure (value None)
 its display ("<5") is written where the bar would be.
 
 WeasyPrint draws SVG text one character at a time, without shaping or bidi, so the PDF asks
-for `shaped=True`: Arabic is then written in presentation forms (joined letters) in visual
-order (`visual`), which any renderer draws as it is. Browsers get the plain text.
+for `shaped=True`: Arabic is then written in presentation forms (joined letters, arabic-reshaper) in
+visual order (`visual`, python-bidi), which any renderer draws as it is. Browsers get the plain text.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
+
+import arabic_reshaper
+from bidi import get_display
 
 FONT = "DejaVu Sans, Noto Naskh Arabic, Noto Sans Arabic, sans-serif"
 INK = "#1d2b2f"
@@ -55,142 +58,18 @@ class Series:
 
 # --- Arabic for renderers without shaping or bidi (WeasyPrint's SVG) ---------------------------
 
-# Arabic letters: (isolated form, joins both sides?) in Presentation Forms-B, whose forms follow
-# in the order isolated, final (, initial, medial).
-_FORMS = {
-    "\u0621": (0xFE80, None),
-    "\u0622": (0xFE81, False),
-    "\u0623": (0xFE83, False),
-    "\u0624": (0xFE85, False),
-    "\u0625": (0xFE87, False),
-    "\u0626": (0xFE89, True),
-    "\u0627": (0xFE8D, False),
-    "\u0628": (0xFE8F, True),
-    "\u0629": (0xFE93, False),
-    "\u062a": (0xFE95, True),
-    "\u062b": (0xFE99, True),
-    "\u062c": (0xFE9D, True),
-    "\u062d": (0xFEA1, True),
-    "\u062e": (0xFEA5, True),
-    "\u062f": (0xFEA9, False),
-    "\u0630": (0xFEAB, False),
-    "\u0631": (0xFEAD, False),
-    "\u0632": (0xFEAF, False),
-    "\u0633": (0xFEB1, True),
-    "\u0634": (0xFEB5, True),
-    "\u0635": (0xFEB9, True),
-    "\u0636": (0xFEBD, True),
-    "\u0637": (0xFEC1, True),
-    "\u0638": (0xFEC5, True),
-    "\u0639": (0xFEC9, True),
-    "\u063a": (0xFECD, True),
-    "\u0641": (0xFED1, True),
-    "\u0642": (0xFED5, True),
-    "\u0643": (0xFED9, True),
-    "\u0644": (0xFEDD, True),
-    "\u0645": (0xFEE1, True),
-    "\u0646": (0xFEE5, True),
-    "\u0647": (0xFEE9, True),
-    "\u0648": (0xFEED, False),
-    "\u0649": (0xFEEF, False),
-    "\u064a": (0xFEF1, True),
-}
-_TATWEEL = "\u0640"
-_LAM_ALEF = {"\u0622": 0xFEF5, "\u0623": 0xFEF7, "\u0625": 0xFEF9, "\u0627": 0xFEFB}
-_MIRROR = str.maketrans("()<>[]{}«»", ")(><][}{»«")
-
-
-def _is_mark(ch: str) -> bool:
-    return "\u064b" <= ch <= "\u065f" or ch == "\u0670"
-
-
-def _joins_forward(ch: str | None) -> bool:
-    return ch == _TATWEEL or (ch in _FORMS and _FORMS[ch][1] is True)
-
-
-def _joins_back(ch: str | None) -> bool:
-    return ch == _TATWEEL or (ch in _FORMS and _FORMS[ch][1] is not None)
-
 
 def shape_arabic(text: str) -> str:
     """Arabic letters replaced by their contextual presentation forms (lam-alef as one
-    ligature), vowel marks dropped; logical order kept. Other characters pass unchanged."""
-    chars = [c for c in text if not _is_mark(c)]
-    out, i = [], 0
-    while i < len(chars):
-        ch = chars[i]
-        prev = chars[i - 1] if i else None
-        joined_before = _joins_forward(prev) and _joins_back(ch)
-        if ch == "\u0644" and i + 1 < len(chars) and chars[i + 1] in _LAM_ALEF:
-            out.append(chr(_LAM_ALEF[chars[i + 1]] + (1 if joined_before else 0)))
-            i += 2
-            continue
-        if ch not in _FORMS:
-            out.append(ch)
-            i += 1
-            continue
-        base, dual = _FORMS[ch]
-        nxt = chars[i + 1] if i + 1 < len(chars) else None
-        joined_after = bool(dual) and _joins_back(nxt)
-        if dual is None:
-            form = 0
-        elif joined_before and joined_after:
-            form = 3
-        elif joined_after:
-            form = 2
-        else:
-            form = 1 if joined_before else 0
-        out.append(chr(base + form))
-        i += 1
-    return "".join(out)
-
-
-def _is_rtl_char(ch: str) -> bool:
-    o = ord(ch)
-    return 0x0590 <= o <= 0x08FF or 0xFB1D <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF
-
-
-def _is_ltr_char(ch: str) -> bool:
-    return ch.isalnum() and not _is_rtl_char(ch)
+    ligature); logical order kept (arabic-reshaper)."""
+    return arabic_reshaper.reshape(str(text))
 
 
 def visual(text: str, rtl: bool) -> str:
-    """`text` shaped and put in visual (left-to-right drawing) order, for a paragraph whose
-    base direction is right-to-left (`rtl`) or left-to-right: runs of Latin letters and digits
-    keep their order, Arabic runs are reversed (brackets mirrored), and in a right-to-left
-    paragraph the runs themselves go right to left. A simplified Unicode bidi algorithm,
-    enough for labels (names, age bands, figures)."""
-    text = shape_arabic(str(text))
-    if not any(_is_rtl_char(c) for c in text) and not rtl:
-        return text
-    # Strong direction per character; neutrals take their neighbours' direction when both
-    # sides agree, else the paragraph's.
-    kinds = ["R" if _is_rtl_char(c) else "L" if _is_ltr_char(c) else "N" for c in text]
-    base = "R" if rtl else "L"
-    resolved = kinds[:]
-    i = 0
-    while i < len(kinds):
-        if kinds[i] != "N":
-            i += 1
-            continue
-        j = i
-        while j < len(kinds) and kinds[j] == "N":
-            j += 1
-        before = kinds[i - 1] if i else base
-        after = kinds[j] if j < len(kinds) else base
-        # Inside a number ("18-24", "40.0 %") the neutrals stay with the digits.
-        fill = before if before == after else base
-        for k in range(i, j):
-            resolved[k] = fill
-        i = j
-    runs: list[tuple[str, str]] = []
-    for ch, kind in zip(text, resolved, strict=True):
-        if runs and runs[-1][0] == kind:
-            runs[-1] = (kind, runs[-1][1] + ch)
-        else:
-            runs.append((kind, ch))
-    drawn = [run[::-1].translate(_MIRROR) if kind == "R" else run for kind, run in runs]
-    return "".join(reversed(drawn)) if rtl else "".join(drawn)
+    """`text` shaped and put in visual (left-to-right drawing) order by the Unicode bidi
+    algorithm (python-bidi), for a paragraph whose base direction is right-to-left (`rtl`) or
+    left-to-right. WeasyPrint draws SVG text character by character, without either."""
+    return get_display(shape_arabic(text), base_dir="R" if rtl else "L")
 
 
 class _Text:
