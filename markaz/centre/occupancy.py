@@ -42,13 +42,14 @@ def peak_load(items: list[Item], start: dt.datetime, end: dt.datetime) -> int:
     )
 
 
-def class_session_items(centre: Centre, start: dt.datetime, end: dt.datetime) -> list[Item]:
+def class_session_items(
+    centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
+) -> list[Item]:
     """Youth class sessions overlapping [start, end): each counts its cohort's seats."""
-    return list(
-        Session.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start).values_list(
-            "starts_at", "ends_at", "cohort__seats"
-        )
-    )
+    qs = Session.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.values_list("starts_at", "ends_at", "cohort__seats"))
 
 
 def children_booking_items(
@@ -84,12 +85,13 @@ def building_load(
     *,
     exclude_booking=None,
     exclude_mentoring=None,
+    exclude_session=None,
 ) -> int:
     """The building's highest load during [start, end): seats of the youth class sessions, pupils
     of the children's bookings and participants of the mentoring sessions under way at the same
-    moment. `exclude_booking` / `exclude_mentoring` leave one booking or mentoring session out (the
-    one being changed)."""
-    items = class_session_items(centre, start, end)
+    moment. `exclude_booking` / `exclude_mentoring` / `exclude_session` leave one booking,
+    mentoring session or class session out (the one being changed)."""
+    items = class_session_items(centre, start, end, exclude=exclude_session)
     items += children_booking_items(centre, start, end, exclude=exclude_booking)
     items += mentoring_items(centre, start, end, exclude=exclude_mentoring)
     return peak_load(items, start, end)

@@ -274,7 +274,16 @@ def session_conflicts(session: Session, starts_at: dt.datetime, room: Room) -> l
         )
     if room.kind == Room.Kind.CHILDREN:
         problems.append(_("The children's space is not for youth sessions."))
-    load = sum(s.cohort.seats for s in overlapping.select_related("cohort")) + size
+    from markaz.mentoring.models import MentoringSession
+
+    from .occupancy import building_load
+
+    if MentoringSession.objects.filter(
+        room=room, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exists():
+        problems.append(_("%(room)s is booked for mentoring at that time.") % {"room": room.name})
+    # Everyone in the building then: class sessions, children's bookings, mentoring sessions.
+    load = building_load(session.centre, starts_at, ends_at, exclude_session=session) + size
     if load > session.centre.max_occupancy:
         problems.append(
             _("The building would hold %(load)s people at that time, over its maximum of %(max)s.")

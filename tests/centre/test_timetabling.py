@@ -129,6 +129,68 @@ def test_manual_move_respects_the_building(centre, published, coordinator):
     assert any("11" in m for m in exc.value.messages)
 
 
+def test_manual_move_counts_mentoring_and_the_childrens_space(centre, published, coordinator):
+    """A move is refused when a mentoring session and a school class already fill the building
+    at that time, and when a mentoring session holds the room; nothing moves."""
+    from markaz.caravan.models import ChildrenBooking, School, Workshop
+    from markaz.mentoring.models import MentoringParticipant, MentoringSession
+    from markaz.territory.models import Commune
+    from tests.factories import PersonFactory
+
+    a = Session.objects.filter(cohort__code="T0").first()
+    before = (a.starts_at, a.room_id)
+    target = a.starts_at + dt.timedelta(days=1, hours=-5)
+    if Session.objects.filter(starts_at=target).exists():
+        target += dt.timedelta(minutes=30)
+    end = target + (a.ends_at - a.starts_at)
+    centre.max_occupancy = a.cohort.seats + 3
+    centre.save()
+    school = School.objects.create(
+        code="s-move",
+        name_fr="École",
+        name_ar="مدرسة",
+        commune=Commune.objects.first(),
+        level="primaire",
+        area="urban",
+        latitude=34.9,
+        longitude=-2.3,
+    )
+    workshop = Workshop.objects.create(
+        code="w-move", title_fr="Robots", title_ar="روبوت", kind="robotics", levels=["primaire"]
+    )
+    ChildrenBooking.objects.create(
+        centre=centre,
+        school=school,
+        workshop=workshop,
+        class_label="CE6",
+        starts_at=target,
+        ends_at=end,
+        girls=1,
+        boys=1,
+    )
+    mentoring_room = RoomFactory(centre=centre, kind=Room.Kind.MENTORING, capacity=6)
+    mentoring = MentoringSession.objects.create(
+        centre=centre,
+        mentor=UserFactory(username="mentor-move"),
+        room=mentoring_room,
+        kind="group",
+        starts_at=target,
+        ends_at=end,
+    )
+    for _ in range(2):
+        MentoringParticipant.objects.create(session=mentoring, person=PersonFactory(centre=centre))
+    with pytest.raises(ValidationError) as exc:
+        timetabling.session_move(session=a, starts_at=target, room=a.room, actor=coordinator)
+    assert any(str(centre.max_occupancy) in m for m in exc.value.messages)
+    with pytest.raises(ValidationError) as exc:
+        timetabling.session_move(
+            session=a, starts_at=target, room=mentoring_room, actor=coordinator
+        )
+    assert any("mentor" in m.lower() for m in exc.value.messages)
+    a.refresh_from_db()
+    assert (a.starts_at, a.room_id) == before
+
+
 def test_manual_move_to_a_free_time(centre, published, coordinator):
     a = Session.objects.filter(cohort__code="T0").first()
     target = a.starts_at + dt.timedelta(days=1, hours=-5)
