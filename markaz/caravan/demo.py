@@ -135,6 +135,45 @@ def demo_load_caravan(centre, users) -> None:
     _children_bookings(centre, users)
 
 
+def _held_tour(centre, users, vehicle, weights, rng, name, first, last, code) -> None:
+    """A tour of the past, planned then held: every visit done, with its report."""
+    from .services import tour_instance, tour_plan_execute, working_days
+
+    workshop = Workshop.objects.get(code=code)
+    days = working_days(first, last)
+    tour = Tour.objects.create(
+        name=name,
+        start_date=days[0],
+        end_date=days[-1],
+        workshop=workshop,
+        vehicle=vehicle,
+        weights=weights,
+        instance=tour_instance(
+            centre=centre, workshop=workshop, days=days, weights=weights, time_limit_s=4
+        ),
+        created_by=users["coordinator"],
+    )
+    tour_plan_execute(tour_id=tour.pk)
+    for visit in Visit.objects.filter(tour=tour).select_related("school"):
+        girls, boys = rng.randint(10, 16), rng.randint(10, 16)
+        grade = {"primaire": "CM1", "college": "1AC", "lycee": "TC"}[visit.school.level]
+        VisitReport.objects.create(
+            visit=visit,
+            school=visit.school,
+            workshop=workshop,
+            date=visit.date,
+            girls=girls,
+            boys=boys,
+            by_level={grade: {"girls": girls, "boys": boys}},
+            kits_used={"robotics": 8} if workshop.kind == Workshop.Kind.ROBOTICS else {},
+            kits_broken={"robotics": 1} if rng.random() < 0.05 else {},
+            recorded_at=timezone.make_aware(dt.datetime.combine(visit.date, visit.end_time)),
+            recorded_by=users["caravan"],
+        )
+        visit.status = Visit.Status.DONE
+        visit.save(update_fields=["status"])
+
+
 def _children_bookings(centre, users) -> None:
     """A few school classes booked into the children's space in the coming days."""
     from django.core.exceptions import ValidationError
@@ -213,41 +252,17 @@ def _tours(centre, users, vehicle: Vehicle) -> None:
 
     coordinator = users["coordinator"]
     weights = dict(DEFAULT_WEIGHTS)
-    # A past month of the 2025-26 year, held: reports with pupils counted.
-    robot = Workshop.objects.get(code="robot-debutant")
-    past_days = working_days(dt.date(2025, 11, 3), dt.date(2025, 11, 28))
-    past = Tour.objects.create(
-        name="Novembre 2025",
-        start_date=past_days[0],
-        end_date=past_days[-1],
-        workshop=robot,
-        vehicle=vehicle,
-        weights=weights,
-        instance=tour_instance(
-            centre=centre, workshop=robot, days=past_days, weights=weights, time_limit_s=5
-        ),
-        created_by=coordinator,
-    )
-    tour_plan_execute(tour_id=past.pk)
+    # Months held, with reports and pupils counted: two of the 2025-26 school year and the
+    # last one of 2026-27, so that every recent window of the reports has the caravan in it.
     rng = random.Random(SEED)
-    for visit in Visit.objects.filter(tour=past).select_related("school"):
-        girls, boys = rng.randint(10, 16), rng.randint(10, 16)
-        grade = {"primaire": "CM1", "college": "1AC", "lycee": "TC"}[visit.school.level]
-        VisitReport.objects.create(
-            visit=visit,
-            school=visit.school,
-            workshop=robot,
-            date=visit.date,
-            girls=girls,
-            boys=boys,
-            by_level={grade: {"girls": girls, "boys": boys}},
-            kits_used={"robotics": 8},
-            kits_broken={"robotics": 1} if rng.random() < 0.05 else {},
-            recorded_at=timezone.make_aware(dt.datetime.combine(visit.date, visit.end_time)),
-            recorded_by=users["caravan"],
-        )
-        visit.status = Visit.Status.DONE
-        visit.save(update_fields=["status"])
+    for name, first, last, code in (
+        ("Novembre 2025", dt.date(2025, 11, 3), dt.date(2025, 11, 28), "robot-debutant"),
+        ("Avril 2026", dt.date(2026, 4, 6), dt.date(2026, 4, 30), "code-jeux"),
+        ("Octobre 2026", dt.date(2026, 10, 5), dt.date(2026, 10, 30), "robot-debutant"),
+    ):
+        if last >= timezone.localdate():
+            continue
+        _held_tour(centre, users, vehicle, weights, rng, name, first, last, code)
     # The coming two weeks, planned.
     today = timezone.localdate()
     ai = Workshop.objects.get(code="code-jeux")

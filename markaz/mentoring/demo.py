@@ -614,6 +614,8 @@ def _trajectory(rng, completed: bool) -> dict:
         "jobs": 0 if wage else rng.choices([0, 1, 2, 3], weights=[55, 25, 13, 7])[0],
         "formal": rng.random() < (0.7 if wage else 0.35),
         "sector": rng.choice(WAGE_SECTORS if wage else SELF_SECTORS),
+        # Some who are still looking live on odd jobs: a little informal income.
+        "odd_jobs": rng.randint(3, 12) * 100 if rng.random() < 0.6 else 0,
         "idle": rng.choices(
             [EmploymentStatus.UNEMPLOYED, EmploymentStatus.TRAINING, EmploymentStatus.INACTIVE],
             weights=[70, 20, 10],
@@ -652,8 +654,10 @@ def _outcomes(rng, followups: dict, t: dict, mentor, today) -> list[FollowUp]:
             f.jobs_created = t["jobs"] if f.business_created and i >= 2 else 0
         else:
             f.employment_status = t["idle"]
-            f.monthly_income_mad = Decimal(0)
-            f.income_band = services.income_band_for(Decimal(0))
+            odd_jobs = Decimal(t["odd_jobs"] if t["idle"] == EmploymentStatus.UNEMPLOYED else 0)
+            f.monthly_income_mad = odd_jobs
+            f.income_band = services.income_band_for(odd_jobs)
+            f.formal = False if odd_jobs else None
             f.further_training = t["idle"] == EmploymentStatus.TRAINING
         done.append(f)
     return done

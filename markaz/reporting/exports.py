@@ -90,6 +90,7 @@ def xlsx_bytes(pack: dict, *, centre, lang: str) -> bytes:
                 _("Unit"),
                 _("Value"),
                 _("Target"),
+                # xgettext:no-python-format
                 _("% of target"),
                 _("Definition"),
                 _("Formula"),

@@ -45,7 +45,10 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{found.code} {first} → {last} (dictionary {pack['version']})")
         for ind in pack["indicators"]:
-            target = f"  target {ind['target']} ({ind['pct_target']}%)" if ind["target"] else ""
+            target = ""
+            if ind["target"]:
+                reached = "" if ind["pct_target"] is None else f" ({ind['pct_target']}%)"
+                target = f"  target {ind['target']}{reached}"
             self.stdout.write(f"{ind['code']:32} {ind['display']:>12}{target}")
 
 
