@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from markaz.core.forms import BootstrapMixin
+from markaz.core.i18n import pick
 
 from .models import Room
 
@@ -46,3 +47,42 @@ class SessionMoveForm(BootstrapMixin, forms.Form):
         self.fields["room"].queryset = Room.objects.filter(centre=centre).exclude(
             kind=Room.Kind.CHILDREN
         )
+
+
+class YearPlanForm(BootstrapMixin, forms.Form):
+    """A year's running budget, the investment and a target per indicator (blank: none)."""
+
+    running_budget_mad = forms.DecimalField(
+        label=_("Running budget for the year (MAD)"), min_value=0, max_digits=14, decimal_places=2
+    )
+    investment_mad = forms.DecimalField(
+        label=_("Investment (MAD)"), min_value=0, max_digits=14, decimal_places=2
+    )
+
+    def __init__(self, *args, indicators, **kwargs):
+        from markaz.reporting.present import UNIT_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.target_fields = []
+        for ind in indicators:
+            name = f"target_{ind.code}"
+            self.fields[name] = forms.DecimalField(
+                label=pick(ind.name_fr, ind.name_ar),
+                required=False,
+                min_value=0,
+                max_value=100 if ind.unit == "percent" else None,
+                max_digits=14,
+                decimal_places=2,
+                help_text=str(UNIT_LABELS.get(ind.unit, ind.unit)),
+            )
+            self.target_fields.append(name)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+            field.widget.attrs["inputmode"] = "decimal"
+
+    def targets(self) -> dict[str, float]:
+        return {
+            name.removeprefix("target_"): float(self.cleaned_data[name])
+            for name in self.target_fields
+            if self.cleaned_data.get(name) is not None
+        }

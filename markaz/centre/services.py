@@ -286,3 +286,50 @@ def door_close_day(*, centre: Centre, actor, now=None) -> int:
     Centre.objects.filter(pk=centre.pk).update(occupancy=0)
     audit_record(actor=actor, action="door_close_day", centre=centre, detail={"closed": n})
     return n
+
+
+@transaction.atomic
+def year_plan_save(
+    *,
+    centre: Centre,
+    year: int,
+    running_budget_mad,
+    investment_mad,
+    targets: dict[str, float],
+    actor,
+):
+    """Record a year's running budget, the investment and its targets (indicator code → target).
+    Raises ValidationError and writes nothing on a bad figure: an unknown indicator, a negative
+    amount or target, a rate above 100 %."""
+    from django.core.exceptions import ValidationError
+
+    from markaz.engine import indicators as dictionary
+
+    from .models import YearPlan
+
+    problems = []
+    if not 2000 <= year <= 2100:
+        problems.append(_("The year %(year)s is not plausible.") % {"year": year})
+    for code, value in targets.items():
+        try:
+            ind = dictionary.indicator(code)
+        except ValueError:
+            problems.append(_("There is no indicator “%(code)s”.") % {"code": code})
+            continue
+        if value < 0 or (ind.unit == "percent" and value > 100):
+            problems.append(
+                _("The target of “%(code)s” must be between 0 and %(max)s.")
+                % {"code": code, "max": 100 if ind.unit == "percent" else "∞"}
+            )
+    if problems:
+        raise ValidationError(problems)
+    plan, _created = YearPlan.objects.get_or_create(centre=centre, year=year)
+    plan.running_budget_mad = running_budget_mad
+    plan.investment_mad = investment_mad
+    plan.targets = dict(sorted(targets.items()))
+    plan.full_clean()
+    plan.save()
+    audit_record(
+        actor=actor, action="year_plan_save", centre=centre, obj=plan, detail={"year": year}
+    )
+    return plan

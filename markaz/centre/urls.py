@@ -18,4 +18,6 @@ urlpatterns = [
     path("week/", views.week_view, name="week"),
     path("sessions/<int:pk>/move/", views.session_move, name="session_move"),
     path("ical/<str:token>.ics", views.ical, name="ical"),
+    path("plan/", views.year_plan, name="year_plan_current"),
+    path("plan/<int:year>/", views.year_plan, name="year_plan"),
 ]

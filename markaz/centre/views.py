@@ -389,3 +389,58 @@ def session_move(request, pk: int):
         "centre/session_move.html",
         {"session": session, "form": form, "problems": problems},
     )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def year_plan(request, year: int | None = None):
+    """The year's running budget and targets, entered by the coordinator for the reports."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from markaz.engine.indicators import DICTIONARY
+
+    from .forms import YearPlanForm
+    from .models import YearPlan
+
+    centre = selectors.door_centre_for_user(request.user)
+    year = year or timezone.localdate().year
+    plan = YearPlan.objects.filter(centre=centre, year=year).first()
+    initial = {
+        "running_budget_mad": plan.running_budget_mad if plan else 0,
+        "investment_mad": plan.investment_mad
+        if plan
+        else YearPlan._meta.get_field("investment_mad").default,
+        **{f"target_{code}": value for code, value in (plan.targets if plan else {}).items()},
+    }
+    form = YearPlanForm(request.POST or None, indicators=DICTIONARY, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.year_plan_save(
+                centre=centre,
+                year=year,
+                running_budget_mad=form.cleaned_data["running_budget_mad"],
+                investment_mad=form.cleaned_data["investment_mad"],
+                targets=form.targets(),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The plan for %(year)s is saved.") % {"year": year})
+            return redirect("centre:year_plan", year=year)
+    years = sorted(
+        {
+            year - 1,
+            year,
+            year + 1,
+            *YearPlan.objects.filter(centre=centre).values_list("year", flat=True),
+        }
+    )
+    return render(
+        request,
+        "centre/year_plan.html",
+        {"form": form, "year": year, "years": years, "plan": plan},
+    )
