@@ -20,9 +20,10 @@ INDH_YEAR_END = (5, 18)
 # a phone helps no one).
 MAX_WINDOW_DAYS = 366 * 5
 
+# A year to date compares best with the same dates a year earlier (INDH's yearly reading).
 COMPARE_CHOICES = [
-    ("previous", gettext_lazy("Previous period")),
     ("year", gettext_lazy("Same period a year earlier")),
+    ("previous", gettext_lazy("Previous period")),
     ("none", gettext_lazy("No comparison")),
 ]
 
@@ -121,7 +122,7 @@ class WindowForm(BootstrapMixin, forms.Form):
         # Always bound, the default window filling what the query leaves out, so the date
         # fields show the window the figures are for.
         data = data.copy() if data is not None else {}
-        for name, value in (("start", default[0]), ("end", default[1]), ("compare", "previous")):
+        for name, value in (("start", default[0]), ("end", default[1]), ("compare", "year")):
             if not data.get(name):
                 data[name] = value.isoformat() if isinstance(value, dt.date) else value
         super().__init__(data)
@@ -142,7 +143,7 @@ class WindowForm(BootstrapMixin, forms.Form):
         return start, end
 
     def compare_mode(self) -> str:
-        return self._clean("compare", "previous")
+        return self._clean("compare", "year")
 
     def comparison(self) -> tuple[dt.date, dt.date] | None:
         return comparison_window(*self.window(), self.compare_mode())
