@@ -407,11 +407,15 @@ def year_plan(request, year: int | None = None):
     centre = selectors.door_centre_for_user(request.user)
     year = year or timezone.localdate().year
     plan = YearPlan.objects.filter(centre=centre, year=year).first()
+
+    def whole(amount):
+        return int(amount) if amount == int(amount) else amount
+
     initial = {
-        "running_budget_mad": plan.running_budget_mad if plan else 0,
-        "investment_mad": plan.investment_mad
-        if plan
-        else YearPlan._meta.get_field("investment_mad").default,
+        "running_budget_mad": whole(plan.running_budget_mad) if plan else 0,
+        "investment_mad": whole(
+            plan.investment_mad if plan else YearPlan._meta.get_field("investment_mad").default
+        ),
         **{f"target_{code}": value for code, value in (plan.targets if plan else {}).items()},
     }
     form = YearPlanForm(request.POST or None, indicators=DICTIONARY, initial=initial)
