@@ -152,3 +152,7 @@ MARKAZ_SMS_FILE = VAR_DIR / "sms-outbox.log"
 
 # Imports larger than this many rows are committed by a background worker with a progress bar.
 MARKAZ_IMPORT_BACKGROUND_ROWS = 500
+
+# Reports say "synthetic demonstration data" while the data are the demo's; production turns it
+# off (a centre's real figures), or sets MARKAZ_SYNTHETIC_DATA=1 for a training server.
+MARKAZ_SYNTHETIC_DATA = os.environ.get("MARKAZ_SYNTHETIC_DATA", "1") == "1"
