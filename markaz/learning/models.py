@@ -25,6 +25,12 @@ class AttendanceMark(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "enrolment"], name="mark_unique")]
+        # The reports read attendance per enrolment and per session in one pass over an index
+        # each, never the table (tens of millions of marks on a province's database).
+        indexes = [
+            models.Index(fields=["enrolment", "status"], name="mark_enrolment_status"),
+            models.Index(fields=["session", "status"], name="mark_session_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.session_id}/{self.enrolment_id} {self.status}"

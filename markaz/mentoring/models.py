@@ -316,7 +316,10 @@ class FollowUp(_Situation):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["centre", "status", "due_on"])]
+        indexes = [
+            models.Index(fields=["centre", "status", "due_on"]),
+            models.Index(fields=["centre", "due_on"], name="followup_centre_due"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["enrolment", "milestone"], name="followup_once_per_milestone"

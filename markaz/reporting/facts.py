@@ -27,12 +27,13 @@ in ``markaz/engine/indicators.py`` describes in words:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Count, F, Min, Q
+from django.db import connection
+from django.db.models import Count, F
 from django.utils import timezone
 
 from markaz.centre.models import Centre, Closure, Session, YearPlan
@@ -97,192 +98,365 @@ class Facts:
     targets: dict[str, float]
 
 
-class _Rows:
-    """Per-person accumulator keyed by person id, turned into columns at the end."""
+# --- Fast reads: plain SQL returning numbers, turned into columns with numpy -------------------
+#
+# The ORM would build a Python datetime per row and convert it to local time (about 5 µs each,
+# seconds on a large centre); here timestamps come back as epoch seconds and dates as day
+# numbers, and numpy does the rest. Portable SQL for SQLite and PostgreSQL; the tables' names
+# come from the models.
 
-    def __init__(self) -> None:
-        self.first: dict[int, dt.date] = {}
-        self.flags: dict[str, set[int]] = defaultdict(set)
-        self.programme: dict[int, tuple[dt.date, int]] = {}
-        self.income_before: dict[int, float] = {}
-        self.income_after: dict[int, tuple[dt.date, float]] = {}
-        self.jobs: dict[int, int] = defaultdict(int)
-        self.hours: dict[int, float] = defaultdict(float)
-        self.present: dict[int, int] = defaultdict(int)
-        self.marks: dict[int, int] = defaultdict(int)
-
-    def seen(self, pid: int, day: dt.date) -> None:
-        if pid not in self.first or day < self.first[pid]:
-            self.first[pid] = day
+EPOCH_DAY = dt.date(1970, 1, 1)
 
 
-def youth_rows(centre: Centre, start: dt.date, end: dt.date) -> _Rows:
+def _epoch(col: str) -> str:
+    """SQL: a timestamp column as whole seconds since 1970 (UTC)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {col}) AS BIGINT)"
+    return f"CAST(strftime('%%s', {col}) AS INTEGER)"
+
+
+def _days(col: str) -> str:
+    """SQL: a date column as days since 1970-01-01."""
+    if connection.vendor == "postgresql":
+        return f"({col} - DATE '1970-01-01')"
+    return f"CAST(julianday({col}) - 2440587.5 AS INTEGER)"
+
+
+def _float(col: str) -> str:
+    return f"CAST({col} AS DOUBLE PRECISION)"
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# Independent reads run side by side on their own connections (the two passes over the
+# attendance marks take as long as everything else together); inside a transaction — a test, a
+# request that already wrote — they run one after the other on this connection, which alone sees
+# that transaction's rows.
+PARALLEL_READS = 3
+
+
+def _fetch(queries: dict[str, tuple[str, list]]) -> dict[str, list[tuple]]:
+    if connection.in_atomic_block or PARALLEL_READS < 2 or len(queries) < 2:
+        return {name: _rows(sql, params) for name, (sql, params) in queries.items()}
+
+    def run(item):
+        name, (sql, params) = item
+        try:
+            return name, _rows(sql, params)
+        finally:
+            connection.close()  # this thread's own connection
+
+    # The slowest first, so the pool starts on them.
+    order = sorted(queries.items(), key=lambda item: "attendancemark" not in item[1][0])
+    with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+        return dict(pool.map(run, order))
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+class _LocalDays:
+    """Epoch seconds → local day numbers in the centre's time zone, exact to the hour (Morocco
+    moves its clocks on the hour), for any instant in [lo, hi)."""
+
+    def __init__(self, lo: dt.datetime, hi: dt.datetime) -> None:
+        tz = timezone.get_current_timezone()
+        self.first_hour = int(lo.timestamp()) // 3600 - 24
+        hours = (int(hi.timestamp()) // 3600 + 24) - self.first_hour + 1
+
+        def offset(hour: int) -> int:
+            at = dt.datetime.fromtimestamp((self.first_hour + hour) * 3600, tz=dt.UTC)
+            return int(at.astimezone(tz).utcoffset().total_seconds())
+
+        # One reading a day, then hour by hour only around the days the clocks change.
+        daily = np.array([offset(h) for h in range(0, hours, 24)], dtype=np.int64)
+        offsets = np.repeat(daily, 24)[:hours]
+        for k in np.flatnonzero(np.diff(daily) != 0):
+            for h in range(k * 24, min((k + 2) * 24, hours)):
+                offsets[h] = offset(h)
+        self.offsets = offsets
+
+    def __call__(self, epoch: np.ndarray) -> np.ndarray:
+        epoch = np.asarray(epoch, dtype=np.int64)
+        index = np.clip(epoch // 3600 - self.first_hour, 0, len(self.offsets) - 1)
+        return (epoch + self.offsets[index]) // 86400
+
+
+def _date_of(day: int) -> dt.date:
+    return EPOCH_DAY + dt.timedelta(days=int(day))
+
+
+def _youth_queries(centre: Centre, start: dt.date, end: dt.date) -> dict[str, tuple[str, list]]:
+    """The SQL behind `youth_facts`, every query independent of the others."""
     lo, hi = _bounds(start, end)
-    rows = _Rows()
-    local = timezone.localtime
+    cid = centre.pk
+    person_t, commune_t = _table(Person), _table(Commune)
+    application_t, enrolment_t = _table(Application), _table(Enrolment)
+    cohort_t = _table(Enrolment._meta.get_field("cohort").related_model)
+    completion_t, certificate_t = _table(Completion), _table(Certificate)
+    mark_t, followup_t, baseline_t = _table(AttendanceMark), _table(FollowUp), _table(Baseline)
+    participant_t = _table(MentoringParticipant)
+    session_t = _table(MentoringParticipant._meta.get_field("session").related_model)
+    in_window = (
+        f"SELECT e.id FROM {enrolment_t} e JOIN {cohort_t} co ON co.id = e.cohort_id "
+        f"WHERE co.centre_id = %s AND co.start_date >= %s AND co.start_date <= %s"
+    )
+    reached = "status = 'reached'"
+    inserted = "employment_status IN ({})".format(
+        ", ".join(f"'{status.value}'" for status in sorted(INSERTED_STATUSES))
+    )
+    return {
+        "people": (
+            f"SELECT p.id, p.sex, {_days('p.birth_date')}, c.code, c.kind, p.eligible, "
+            f"{_epoch('p.created_at')} FROM {person_t} p LEFT JOIN {commune_t} c "
+            f"ON c.id = p.commune_id WHERE p.centre_id = %s AND p.merged_into_id IS NULL "
+            f"ORDER BY p.id",
+            [cid],
+        ),
+        "apps": (
+            f"SELECT person_id, MIN({_epoch('created_at')}) FROM {application_t} "
+            f"WHERE centre_id = %s AND created_at >= %s AND created_at < %s GROUP BY person_id",
+            [cid, lo, hi],
+        ),
+        "enrolments": (
+            f"SELECT e.id, e.person_id, co.programme_id, {_days('co.start_date')}, "
+            f"{_days('co.end_date')}, "
+            f"CASE WHEN EXISTS (SELECT 1 FROM {completion_t} k WHERE k.enrolment_id = e.id "
+            f"AND k.completed) THEN 1 ELSE 0 END, "
+            f"CASE WHEN EXISTS (SELECT 1 FROM {certificate_t} z WHERE z.enrolment_id = e.id "
+            f"AND z.revoked_at IS NULL) THEN 1 ELSE 0 END "
+            f"FROM {enrolment_t} e JOIN {cohort_t} co ON co.id = e.cohort_id "
+            f"WHERE co.centre_id = %s AND co.start_date >= %s AND co.start_date <= %s "
+            f"ORDER BY co.start_date, e.id",
+            [cid, start, end],
+        ),
+        "counts": (
+            f"SELECT enrolment_id, SUM(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END), "
+            f"COUNT(*) FROM {mark_t} WHERE enrolment_id IN ({in_window}) GROUP BY enrolment_id",
+            [*(status.value for status in PRESENT), cid, start, end],
+        ),
+        "fold": (
+            f"SELECT person_id, MIN({_days('due_on')}), "
+            f"MAX(CASE WHEN milestone = 'm6' THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN milestone = 'm6' AND {reached} THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN milestone = 'm6' AND {reached} AND {inserted} THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN milestone = 'm12' THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN milestone = 'm12' AND {reached} THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN milestone = 'm12' AND {reached} AND {inserted} THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN {reached} AND business_created THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN {reached} AND business_created THEN jobs_created ELSE 0 END) "
+            f"FROM {followup_t} WHERE centre_id = %s AND due_on >= %s AND due_on <= %s "
+            f"GROUP BY person_id",
+            [cid, start, end],
+        ),
+        "latest": (
+            f"SELECT person_id, {_days('due_on')}, id, {_float('monthly_income_mad')} "
+            f"FROM {followup_t} WHERE centre_id = %s AND due_on >= %s AND due_on <= %s "
+            f"AND {reached} AND monthly_income_mad IS NOT NULL",
+            [cid, start, end],
+        ),
+        "base": (
+            f"SELECT person_id, {_float('monthly_income_mad')} FROM {baseline_t} "
+            f"WHERE centre_id = %s AND monthly_income_mad IS NOT NULL",
+            [cid],
+        ),
+        "mentoring": (
+            f"SELECT mp.person_id, MIN({_epoch('s.starts_at')}), "
+            f"SUM({_epoch('s.ends_at')} - {_epoch('s.starts_at')}) "
+            f"FROM {participant_t} mp JOIN {session_t} s ON s.id = mp.session_id "
+            f"WHERE s.centre_id = %s AND s.starts_at >= %s AND s.starts_at < %s "
+            f"AND (mp.attended IS NULL OR mp.attended = %s) GROUP BY mp.person_id",
+            [cid, lo, hi, True],
+        ),
+    }
 
-    # Registered at the intake desk, by the public form or an import, in the window.
-    for pid, created in Person.objects.filter(
-        centre=centre, merged_into__isnull=True, created_at__gte=lo, created_at__lt=hi
-    ).values_list("pk", "created_at"):
-        rows.seen(pid, local(created).date())
-        rows.flags["applied"].add(pid)
-    # Applied to a campaign in the window (first application per person).
-    for pid, first in (
-        Application.objects.filter(centre=centre, created_at__gte=lo, created_at__lt=hi)
-        .values("person_id")
-        .annotate(first=Min("created_at"))
-        .values_list("person_id", "first")
-    ):
-        rows.seen(pid, local(first).date())
-        rows.flags["applied"].add(pid)
+
+def youth_facts(
+    centre: Centre, start: dt.date, end: dt.date, *, fetched: dict | None = None
+) -> engine.YouthFacts:
+    """One row per youth with an event in [start, end]; see the module docstring. `fetched`:
+    the results of `_youth_queries`, when the caller has already run them."""
+    lo, hi = _bounds(start, end)
+    local_day = _LocalDays(lo, hi)
+    d0, d1 = (start - EPOCH_DAY).days, (end - EPOCH_DAY).days
+    if fetched is None:
+        fetched = _fetch(_youth_queries(centre, start, end))
+    # The centre's registry (every person; those without an event in the window drop out).
+    people = fetched["people"]
+    n_all = len(people)
+    pid = np.fromiter((r[0] for r in people), dtype=np.int64, count=n_all)
+    created = local_day(np.fromiter((r[6] for r in people), dtype=np.int64, count=n_all))
+    never = np.iinfo(np.int64).max
+    first = np.where((created >= d0) & (created <= d1), created, never)
+    applied = first != never
+
+    def at(ids) -> np.ndarray:
+        """Positions of person ids in the registry (-1: not one of the centre's people)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        pos = np.searchsorted(pid, ids)
+        pos = np.clip(pos, 0, max(n_all - 1, 0))
+        ok = (pid[pos] == ids) if n_all else np.zeros(len(ids), dtype=bool)
+        return np.where(ok, pos, -1)
+
+    def mark_first(pos: np.ndarray, days: np.ndarray) -> None:
+        keep = pos >= 0
+        np.minimum.at(first, pos[keep], days[keep])
+
+    # Applied to a campaign in the window.
+    apps = fetched["apps"]
+    if apps:
+        pos = at([r[0] for r in apps])
+        mark_first(pos, local_day([r[1] for r in apps]))
+        applied[pos[pos >= 0]] = True
 
     # Enrolments in cohorts starting in the window.
-    enrolments = Enrolment.objects.filter(
-        cohort__centre=centre, cohort__start_date__gte=start, cohort__start_date__lte=end
-    )
-    completed = set(
-        Completion.objects.filter(enrolment__in=enrolments, completed=True).values_list(
-            "enrolment_id", flat=True
+    enrolments = fetched["enrolments"]
+    n = n_all
+    enrolled = np.zeros(n, dtype=bool)
+    ended = np.zeros(n, dtype=bool)
+    completed = np.zeros(n, dtype=bool)
+    completed_ended = np.zeros(n, dtype=bool)
+    certified = np.zeros(n, dtype=bool)
+    programme = np.full(n, "none", dtype=object)
+    present = np.zeros(n, dtype=np.int64)
+    marks = np.zeros(n, dtype=np.int64)
+    if enrolments:
+        e_id = np.fromiter((r[0] for r in enrolments), dtype=np.int64, count=len(enrolments))
+        e_pos = at([r[1] for r in enrolments])
+        begins = np.fromiter((r[3] for r in enrolments), dtype=np.int64, count=len(enrolments))
+        finish = np.fromiter((r[4] for r in enrolments), dtype=np.int64, count=len(enrolments))
+        done = np.fromiter((r[5] for r in enrolments), dtype=bool, count=len(enrolments))
+        cert = np.fromiter((r[6] for r in enrolments), dtype=bool, count=len(enrolments))
+        ok = e_pos >= 0
+        p = e_pos[ok]
+        mark_first(e_pos, begins)
+        enrolled[p] = True
+        ended[p[finish[ok] <= d1]] = True
+        completed[p[done[ok]]] = True
+        completed_ended[p[done[ok] & (finish[ok] <= d1)]] = True
+        certified[p[cert[ok]]] = True
+        # The programme of the latest cohort (rows come in start order: the last one wins).
+        programme[p] = np.array(
+            [str(r[2]) for r, keep in zip(enrolments, ok, strict=True) if keep], dtype=object
         )
-    )
-    certified = set(
-        Certificate.objects.filter(enrolment__in=enrolments, revoked_at__isnull=True).values_list(
-            "enrolment_id", flat=True
-        )
-    )
-    enrolment_person: dict[int, int] = {}
-    for eid, pid, programme, begins, ends in enrolments.values_list(
-        "id", "person_id", "cohort__programme_id", "cohort__start_date", "cohort__end_date"
-    ):
-        enrolment_person[eid] = pid
-        rows.seen(pid, begins)
-        rows.flags["enrolled"].add(pid)
-        if ends <= end:
-            rows.flags["ended"].add(pid)
-            if eid in completed:
-                rows.flags["completed_ended"].add(pid)
-        if eid in completed:
-            rows.flags["completed"].add(pid)
-        if eid in certified:
-            rows.flags["certified"].add(pid)
-        if pid not in rows.programme or begins >= rows.programme[pid][0]:
-            rows.programme[pid] = (begins, programme)
+        # Attendance of those enrolments: one grouped pass over the marks.
+        counts = fetched["counts"]
+        if counts:
+            order = np.argsort(e_id)
+            where = order[np.searchsorted(e_id[order], [r[0] for r in counts])]
+            m_pos = e_pos[where]
+            keep = m_pos >= 0
+            np.add.at(present, m_pos[keep], np.array([r[1] for r in counts])[keep])
+            np.add.at(marks, m_pos[keep], np.array([r[2] for r in counts])[keep])
 
-    # Attendance of those enrolments: one grouped pass over the marks, no join.
-    for eid, present, total in (
-        AttendanceMark.objects.filter(enrolment__in=enrolments)
-        .values("enrolment_id")
-        .annotate(present=Count("id", filter=Q(status__in=PRESENT)), total=Count("id"))
-        .values_list("enrolment_id", "present", "total")
-    ):
-        pid = enrolment_person[eid]
-        rows.present[pid] += present
-        rows.marks[pid] += total
-
-    # Follow-ups due in the window.
-    for pid, milestone, status, employment, income, business, jobs, due in FollowUp.objects.filter(
-        centre=centre, due_on__gte=start, due_on__lte=end
-    ).values_list(
-        "person_id",
-        "milestone",
-        "status",
-        "employment_status",
-        "monthly_income_mad",
-        "business_created",
-        "jobs_created",
-        "due_on",
-    ):
-        rows.seen(pid, due)
-        reached = status == FollowUp.Status.REACHED
-        if milestone in ("m6", "m12"):
-            key = milestone[1:]
-            rows.flags["due" + key].add(pid)
-            if reached:
-                rows.flags["reached" + key].add(pid)
-                if employment in INSERTED_STATUSES:
-                    rows.flags["inserted" + key].add(pid)
-        if not reached:
-            continue
-        if business:
-            rows.flags["business"].add(pid)
-            rows.jobs[pid] = max(rows.jobs[pid], jobs)
-        if income is not None and (
-            pid not in rows.income_after or due >= rows.income_after[pid][0]
+    # Follow-ups due in the window, folded per person in SQL.
+    fold = fetched["fold"]
+    cols = {}
+    if fold:
+        f_pos = at([r[0] for r in fold])
+        mark_first(f_pos, np.array([r[1] for r in fold], dtype=np.int64))
+        keep = f_pos >= 0
+        for k, name in enumerate(
+            (
+                "due6",
+                "reached6",
+                "inserted6",
+                "due12",
+                "reached12",
+                "inserted12",
+                "business",
+                "jobs",
+            ),
+            start=2,
         ):
-            rows.income_after[pid] = (due, float(income))
-    for pid, income in Baseline.objects.filter(
-        person_id__in=list(rows.income_after), monthly_income_mad__isnull=False
-    ).values_list("person_id", "monthly_income_mad"):
-        rows.income_before[pid] = float(income)
+            col = np.zeros(n, dtype=np.int64)
+            col[f_pos[keep]] = np.array([r[k] for r in fold], dtype=np.int64)[keep]
+            cols[name] = col
+    for name in (
+        "due6",
+        "reached6",
+        "inserted6",
+        "due12",
+        "reached12",
+        "inserted12",
+        "business",
+        "jobs",
+    ):
+        cols.setdefault(name, np.zeros(n, dtype=np.int64))
+
+    # Income after: the latest reached follow-up with an income (due date, then id).
+    income_after = np.full(n, np.nan)
+    latest = fetched["latest"]
+    if latest:
+        arr = np.array([(r[0], r[1], r[2]) for r in latest], dtype=np.int64)
+        income = np.array([r[3] for r in latest], dtype=float)
+        order = np.lexsort((arr[:, 2], arr[:, 1], arr[:, 0]))
+        persons = arr[order, 0]
+        last = np.r_[persons[1:] != persons[:-1], True]
+        pos = at(persons[last])
+        income_after[pos[pos >= 0]] = income[order][last][pos >= 0]
+    # Income before: the baseline of the same youth (paired).
+    income_before = np.full(n, np.nan)
+    base = fetched["base"]
+    if base:
+        pos = at([r[0] for r in base])
+        values = np.array([r[1] for r in base], dtype=float)
+        keep = pos >= 0
+        income_before[pos[keep]] = values[keep]
+        income_before[np.isnan(income_after)] = np.nan
 
     # Mentoring hours: attended sessions starting in the window.
-    for pid, session_start, session_end in (
-        MentoringParticipant.objects.filter(
-            session__centre=centre, session__starts_at__gte=lo, session__starts_at__lt=hi
-        )
-        .exclude(attended=False)
-        .values_list("person_id", "session__starts_at", "session__ends_at")
-    ):
-        rows.seen(pid, local(session_start).date())
-        rows.hours[pid] += (session_end - session_start).total_seconds() / 3600
-    return rows
+    hours = np.zeros(n, dtype=float)
+    mentoring = fetched["mentoring"]
+    if mentoring:
+        pos = at([r[0] for r in mentoring])
+        mark_first(pos, local_day([r[1] for r in mentoring]))
+        keep = pos >= 0
+        hours[pos[keep]] = np.array([r[2] for r in mentoring], dtype=float)[keep] / 3600
 
-
-def youth_facts(centre: Centre, start: dt.date, end: dt.date) -> engine.YouthFacts:
-    rows = youth_rows(centre, start, end)
-    ids = sorted(rows.first)
-    # Few people: fetch them by id; many: one pass over the centre's registry is cheaper than
-    # a huge IN list (and SQLite caps the number of parameters).
-    people_qs = Person.objects.filter(pk__in=ids) if len(ids) < 5000 else centre.people.all()
-    people = {
-        pk: (sex, birth, commune, kind, eligible)
-        for pk, sex, birth, commune, kind, eligible in people_qs.values_list(
-            "pk", "sex", "birth_date", "commune__code", "commune__kind", "eligible"
-        )
-    }
-    ids = [pk for pk in ids if pk in people]
-    n = len(ids)
-    flags = rows.flags
-
-    def flag(name: str) -> np.ndarray:
-        members = flags.get(name, set())
-        return np.fromiter((pk in members for pk in ids), dtype=bool, count=n)
-
-    applied = flag("applied")
+    # The youth counted: everyone with an event in the window.
+    rows = np.flatnonzero(first != never)
+    day = first[rows]
+    first_dates = {int(d): _date_of(d) for d in np.unique(day)}
+    people_at = [people[k] for k in rows]
+    bands, periods = [], []
+    for r, d in zip(people_at, day, strict=True):
+        on = first_dates[int(d)]
+        bands.append(age_band(_date_of(r[2]), on))
+        periods.append(quarter(on))
+    b = {name: col[rows] for name, col in cols.items()}
     return engine.YouthFacts(
-        person_id=np.asarray(ids, dtype=np.int64),
-        sex=[people[pk][0] for pk in ids],
-        age_band=[age_band(people[pk][1], rows.first[pk]) for pk in ids],
-        commune=[people[pk][2] or OUTSIDE for pk in ids],
-        area=[people[pk][3] or OUTSIDE for pk in ids],
-        programme=[str(rows.programme[pk][1]) if pk in rows.programme else "none" for pk in ids],
-        period=[quarter(rows.first[pk]) for pk in ids],
-        applied=applied,
-        eligible=applied & np.fromiter((people[pk][4] for pk in ids), dtype=bool, count=n),
-        enrolled=flag("enrolled"),
-        ended=flag("ended"),
-        completed=flag("completed"),
-        certified=flag("certified"),
-        due6=flag("due6"),
-        reached6=flag("reached6"),
-        inserted6=flag("inserted6"),
-        due12=flag("due12"),
-        reached12=flag("reached12"),
-        inserted12=flag("inserted12"),
-        income_before=np.fromiter(
-            (rows.income_before.get(pk, math.nan) for pk in ids), dtype=float, count=n
-        ),
-        income_after=np.fromiter(
-            (rows.income_after[pk][1] if pk in rows.income_after else math.nan for pk in ids),
-            dtype=float,
-            count=n,
-        ),
-        business_created=flag("business"),
-        jobs_created=np.fromiter((rows.jobs.get(pk, 0) for pk in ids), dtype=np.int64, count=n),
-        mentoring_hours=np.fromiter((rows.hours.get(pk, 0.0) for pk in ids), dtype=float, count=n),
-        marks_present=np.fromiter((rows.present.get(pk, 0) for pk in ids), dtype=np.int64, count=n),
-        marks_total=np.fromiter((rows.marks.get(pk, 0) for pk in ids), dtype=np.int64, count=n),
+        person_id=pid[rows],
+        sex=[r[1] for r in people_at],
+        age_band=bands,
+        commune=[r[3] or OUTSIDE for r in people_at],
+        area=[r[4] or OUTSIDE for r in people_at],
+        programme=list(programme[rows]),
+        period=periods,
+        applied=applied[rows],
+        eligible=applied[rows] & np.array([bool(r[5]) for r in people_at], dtype=bool),
+        enrolled=enrolled[rows],
+        ended=ended[rows],
+        completed=completed[rows],
+        certified=certified[rows],
+        due6=b["due6"] > 0,
+        reached6=b["reached6"] > 0,
+        inserted6=b["inserted6"] > 0,
+        due12=b["due12"] > 0,
+        reached12=b["reached12"] > 0,
+        inserted12=b["inserted12"] > 0,
+        income_before=income_before[rows],
+        income_after=income_after[rows],
+        business_created=b["business"] > 0,
+        jobs_created=b["jobs"],
+        mentoring_hours=np.round(hours[rows], 6),
+        marks_present=present[rows],
+        marks_total=marks[rows],
     )
 
 
@@ -356,22 +530,38 @@ def opening_hours(centre: Centre, start: dt.date, end: dt.date) -> dict[str, flo
     return dict(hours)
 
 
-def centre_facts(centre: Centre, start: dt.date, end: dt.date) -> engine.CentreFacts:
+def _occupancy_query(centre: Centre, start: dt.date, end: dt.date) -> tuple[str, list]:
+    """Learner-hours present: per session of the window, its start, its length and its present
+    or late marks."""
+    lo, hi = _bounds(start, end)
+    session_t, mark_t = _table(Session), _table(AttendanceMark)
+    return (
+        f"SELECT {_epoch('s.starts_at')}, {_epoch('s.ends_at')} - {_epoch('s.starts_at')}, m.n "
+        f"FROM {session_t} s JOIN (SELECT session_id, COUNT(*) AS n FROM {mark_t} "
+        f"WHERE status IN (%s, %s) AND session_id IN (SELECT id FROM {session_t} "
+        f"WHERE centre_id = %s AND starts_at >= %s AND starts_at < %s) GROUP BY session_id) m "
+        f"ON m.session_id = s.id",
+        [*(status.value for status in PRESENT), centre.pk, lo, hi],
+    )
+
+
+def centre_facts(
+    centre: Centre, start: dt.date, end: dt.date, *, sessions: list | None = None
+) -> engine.CentreFacts:
     from markaz.caravan.models import School
 
     lo, hi = _bounds(start, end)
-    sessions = Session.objects.filter(centre=centre, starts_at__gte=lo, starts_at__lt=hi)
-    present = dict(
-        AttendanceMark.objects.filter(session__in=sessions, status__in=PRESENT)
-        .values("session_id")
-        .annotate(n=Count("id"))
-        .values_list("session_id", "n")
-    )
+    if sessions is None:
+        sessions = _rows(*_occupancy_query(centre, start, end))
     occupancy: dict[str, float] = defaultdict(float)
-    for pk, begins, ends in sessions.values_list("pk", "starts_at", "ends_at"):
-        if pk in present:
-            day = timezone.localtime(begins).date()
-            occupancy[quarter(day)] += present[pk] * (ends - begins).total_seconds() / 3600
+    if sessions:
+        arr = np.array(sessions, dtype=np.int64)
+        days = _LocalDays(lo, hi)(arr[:, 0])
+        hours = arr[:, 1] * arr[:, 2] / 3600
+        unique, inverse = np.unique(days, return_inverse=True)
+        per_day = np.bincount(inverse, weights=hours)
+        for d, h in zip(unique, per_day, strict=True):
+            occupancy[quarter(_date_of(d))] += float(h)
     capacity = {
         q: hours * centre.max_occupancy for q, hours in opening_hours(centre, start, end).items()
     }
@@ -436,10 +626,15 @@ def facts(centre: Centre, start: dt.date, end: dt.date) -> Facts:
         "period": quarters(start, end),
         "level": ["primaire", "college", "lycee"],
     }
+    queries = {
+        **_youth_queries(centre, start, end),
+        "occupancy": _occupancy_query(centre, start, end),
+    }
+    fetched = _fetch(queries)
     return Facts(
-        youth=youth_facts(centre, start, end),
+        youth=youth_facts(centre, start, end, fetched=fetched),
         caravan=caravan_facts(start, end),
-        centre=centre_facts(centre, start, end),
+        centre=centre_facts(centre, start, end, sessions=fetched["occupancy"]),
         categories=categories,
         hierarchy={"commune": {**dict(communes), OUTSIDE: OUTSIDE}},
         targets=targets_for(centre, start, end),
