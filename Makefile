@@ -50,6 +50,7 @@ bench: migrate
 	$(PY) bench/timetable.py
 	$(PY) bench/checkin.py
 	$(PY) bench/routing.py
+	$(PY) bench/reporting.py
 
 ## make lock: re-pin the dependencies after editing pyproject.toml
 lock: venv

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,28 +131,10 @@ def _rows(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
-# Independent reads run side by side on their own connections (the two passes over the
-# attendance marks take as long as everything else together); inside a transaction — a test, a
-# request that already wrote — they run one after the other on this connection, which alone sees
-# that transaction's rows.
-PARALLEL_READS = 3
-
-
 def _fetch(queries: dict[str, tuple[str, list]]) -> dict[str, list[tuple]]:
-    if connection.in_atomic_block or PARALLEL_READS < 2 or len(queries) < 2:
-        return {name: _rows(sql, params) for name, (sql, params) in queries.items()}
-
-    def run(item):
-        name, (sql, params) = item
-        try:
-            return name, _rows(sql, params)
-        finally:
-            connection.close()  # this thread's own connection
-
-    # The slowest first, so the pool starts on them.
-    order = sorted(queries.items(), key=lambda item: "attendancemark" not in item[1][0])
-    with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
-        return dict(pool.map(run, order))
+    """Run independent reads one after the other. (Side by side on their own connections they
+    gained 7 % on this 2-core machine: SQLite's index scans share the same memory bandwidth.)"""
+    return {name: _rows(sql, params) for name, (sql, params) in queries.items()}
 
 
 def _table(model) -> str:
@@ -460,7 +441,7 @@ def youth_facts(
     )
 
 
-def caravan_facts(start: dt.date, end: dt.date) -> engine.CaravanFacts:
+def caravan_facts(centre: Centre, start: dt.date, end: dt.date) -> engine.CaravanFacts:
     """Pupils reached by the caravan (visit reports) and the children's space (bookings), one
     row per (school, quarter, sex)."""
     from markaz.caravan.models import ChildrenBooking, VisitReport
@@ -473,7 +454,7 @@ def caravan_facts(start: dt.date, end: dt.date) -> engine.CaravanFacts:
         counts[(school, quarter(day), "F")] += girls
         counts[(school, quarter(day), "M")] += boys
     for school, at, girls, boys in ChildrenBooking.objects.filter(
-        starts_at__gte=lo, starts_at__lt=hi, starts_at__lte=timezone.now()
+        centre=centre, starts_at__gte=lo, starts_at__lt=hi, starts_at__lte=timezone.now()
     ).values_list("school_id", "starts_at", "girls", "boys"):
         day = timezone.localtime(at).date()
         counts[(school, quarter(day), "F")] += girls
@@ -633,7 +614,7 @@ def facts(centre: Centre, start: dt.date, end: dt.date) -> Facts:
     fetched = _fetch(queries)
     return Facts(
         youth=youth_facts(centre, start, end, fetched=fetched),
-        caravan=caravan_facts(start, end),
+        caravan=caravan_facts(centre, start, end),
         centre=centre_facts(centre, start, end, sessions=fetched["occupancy"]),
         categories=categories,
         hierarchy={"commune": {**dict(communes), OUTSIDE: OUTSIDE}},
