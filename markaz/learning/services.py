@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -78,10 +79,8 @@ def attendance_record(
 
 
 def _alert_absence_streaks(enrolment, centre) -> int:
-    """Notify the centre's mentors and coordinators once per run of two consecutive absences.
-
-    There is no mentor assignment yet, so every mentor of the centre is told; when mentoring
-    caseloads exist, tell the learner's own mentor instead."""
+    """Notify the learner's mentor and the coordinators once per run of two consecutive
+    absences (every mentor of the centre when the learner has no mentor yet)."""
     statuses = list(
         AttendanceMark.objects.filter(enrolment=enrolment)
         .order_by("session__starts_at", "session_id")
@@ -125,8 +124,14 @@ def _notify_absences(enrolment, centre, count: int) -> None:
             "phone": person.phone or "—",
         }
 
+    from markaz.mentoring.models import MentorAssignment
+
+    own = MentorAssignment.objects.filter(person=person, ended_at__isnull=True).values_list(
+        "mentor_id", flat=True
+    )
+    mentors = Q(role=Role.MENTOR, user_id__in=own) if own.exists() else Q(role=Role.MENTOR)
     recipients = (
-        StaffProfile.objects.filter(centre=centre, role__in=[Role.MENTOR, Role.COORDINATOR])
+        StaffProfile.objects.filter(Q(role=Role.COORDINATOR) | mentors, centre=centre)
         .select_related("user")
         .order_by("role", "user_id")
     )

@@ -183,6 +183,25 @@ def test_two_consecutive_absences_notify_mentors_and_coordinators_once(
     assert OutboxMessage.objects.count() == 4
 
 
+def test_the_learners_own_mentor_is_told_not_the_others(
+    centre, trainer, coordinator, mentor, enrolments, sessions
+):
+    from django.utils import timezone
+
+    from markaz.core.roles import Role
+    from markaz.mentoring.models import MentorAssignment
+    from tests.factories import staff
+
+    own = staff("mentor-own", Role.MENTOR, centre)
+    MentorAssignment.objects.create(
+        centre=centre, person=enrolments[0].person, mentor=own, assigned_at=timezone.now()
+    )
+    s1, s2, _s3, _s4 = sessions
+    _mark(s1, enrolments, trainer, "absent", "present", "present", "present")
+    _mark(s2, enrolments, trainer, "absent", "present", "present", "present")
+    assert {m.recipient for m in OutboxMessage.objects.all()} == {own, coordinator}
+
+
 def test_a_new_run_after_coming_back_is_notified_again(trainer, mentor, enrolments, sessions):
     s1, s2, s3, s4 = sessions
     more = [make_session(s1.cohort, trainer, at(d)) for d in (3, 2)]
