@@ -623,6 +623,13 @@ def generate(plan: Plan) -> dict:
             mark_chunks(),
         )
     timings["attendance_marks"] = time.perf_counter() - t
+    # The marks went in as rows, not through the attendance sheet: count them into the
+    # counters the reports read, as the sheet does for each session.
+    t = time.perf_counter()
+    from markaz.learning.services import attendance_counters_refresh
+
+    attendance_counters_refresh()
+    timings["attendance_counters"] = time.perf_counter() - t
 
     # ---- mentoring, caravan ------------------------------------------------------------
     t = time.perf_counter()

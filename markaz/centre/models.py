@@ -144,6 +144,8 @@ class Session(models.Model):
     slot = models.CharField(max_length=30, blank=True, help_text="The weekly slot id it came from.")
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
+    # Learners marked present or late, kept by learning.services.attendance_record.
+    present_count = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["starts_at", "room"]

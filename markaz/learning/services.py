@@ -73,9 +73,50 @@ def attendance_record(
         mark.full_clean(validate_constraints=False)
         mark.save()
         saved.append(mark)
+    attendance_counters_refresh(sessions=[session.pk], enrolments=list(marks))
     for enrolment_id in marks:
         _alert_absence_streaks(enrolments[enrolment_id], session.centre)
     return saved
+
+
+PRESENT_STATUSES = (AttendanceMark.Status.PRESENT, AttendanceMark.Status.LATE)
+
+
+@transaction.atomic
+def attendance_counters_refresh(*, sessions=None, enrolments=None) -> None:
+    """Recount the attendance counters the reports read (Session.present_count,
+    Enrolment.marks_present / marks_total) from the marks, for the given session and enrolment
+    ids (None: all of them — after a bulk load or a repair)."""
+    from django.db.models import Count, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from markaz.programmes.models import Enrolment
+
+    def counted(field: str, **filters):
+        return Coalesce(
+            Subquery(
+                AttendanceMark.objects.filter(**{field: OuterRef("pk")}, **filters)
+                .order_by()
+                .values(field)
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            Value(0),
+        )
+
+    session_qs = (
+        Session.objects.all() if sessions is None else Session.objects.filter(pk__in=sessions)
+    )
+    session_qs.update(present_count=counted("session", status__in=PRESENT_STATUSES))
+    enrolment_qs = (
+        Enrolment.objects.all()
+        if enrolments is None
+        else Enrolment.objects.filter(pk__in=enrolments)
+    )
+    enrolment_qs.update(
+        marks_present=counted("enrolment", status__in=PRESENT_STATUSES),
+        marks_total=counted("enrolment"),
+    )
 
 
 def _alert_absence_streaks(enrolment, centre) -> int:

@@ -349,6 +349,10 @@ class Enrolment(models.Model):
     offer = models.OneToOneField(Offer, on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Kept by learning.services.attendance_record (and attendance_counters_refresh), so that the
+    # reports never scan the attendance marks: present or late marks, and all marks.
+    marks_present = models.PositiveIntegerField(default=0, editable=False)
+    marks_total = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [

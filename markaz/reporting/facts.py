@@ -19,7 +19,9 @@ in ``markaz/engine/indicators.py`` describes in words:
 - businesses: a reached follow-up in the window says a business was created; jobs created are
   the most any of them reports (the same business is not counted at +6 and again at +12).
 - mentoring hours: attended mentoring sessions that start in the window.
-- attendance: the marks of the enrolments counted as enrolled.
+- attendance: the marks of the enrolments counted as enrolled, read from the counters that
+  ``learning.services.attendance_record`` keeps on each enrolment and session (the reports never
+  scan the marks themselves).
 - a youth's *period* is the quarter of their first event in the window (application, cohort
   start, follow-up due); their *age band* is their age on that day.
 """
@@ -38,7 +40,7 @@ from django.utils import timezone
 from markaz.centre.models import Centre, Closure, Session, YearPlan
 from markaz.centre.timetabling import DAYS, ramadan_days, weekly_slots
 from markaz.engine import indicators as engine
-from markaz.learning.models import AttendanceMark, Certificate, Completion
+from markaz.learning.models import Certificate, Completion
 from markaz.mentoring.models import (
     INSERTED_STATUSES,
     Baseline,
@@ -49,7 +51,6 @@ from markaz.programmes.models import Application, Enrolment, Programme
 from markaz.registry.models import Person
 from markaz.territory.models import Commune
 
-PRESENT = (AttendanceMark.Status.PRESENT, AttendanceMark.Status.LATE)
 AGE_BANDS = ("18-24", "25-29", "30-35", "other")
 # The commune (and area) of a youth who lives outside the province.
 OUTSIDE = "outside"
@@ -180,13 +181,9 @@ def _youth_queries(centre: Centre, start: dt.date, end: dt.date) -> dict[str, tu
     application_t, enrolment_t = _table(Application), _table(Enrolment)
     cohort_t = _table(Enrolment._meta.get_field("cohort").related_model)
     completion_t, certificate_t = _table(Completion), _table(Certificate)
-    mark_t, followup_t, baseline_t = _table(AttendanceMark), _table(FollowUp), _table(Baseline)
+    followup_t, baseline_t = _table(FollowUp), _table(Baseline)
     participant_t = _table(MentoringParticipant)
     session_t = _table(MentoringParticipant._meta.get_field("session").related_model)
-    in_window = (
-        f"SELECT e.id FROM {enrolment_t} e JOIN {cohort_t} co ON co.id = e.cohort_id "
-        f"WHERE co.centre_id = %s AND co.start_date >= %s AND co.start_date <= %s"
-    )
     reached = "status = 'reached'"
     inserted = "employment_status IN ({})".format(
         ", ".join(f"'{status.value}'" for status in sorted(INSERTED_STATUSES))
@@ -210,16 +207,11 @@ def _youth_queries(centre: Centre, start: dt.date, end: dt.date) -> dict[str, tu
             f"CASE WHEN EXISTS (SELECT 1 FROM {completion_t} k WHERE k.enrolment_id = e.id "
             f"AND k.completed) THEN 1 ELSE 0 END, "
             f"CASE WHEN EXISTS (SELECT 1 FROM {certificate_t} z WHERE z.enrolment_id = e.id "
-            f"AND z.revoked_at IS NULL) THEN 1 ELSE 0 END "
+            f"AND z.revoked_at IS NULL) THEN 1 ELSE 0 END, e.marks_present, e.marks_total "
             f"FROM {enrolment_t} e JOIN {cohort_t} co ON co.id = e.cohort_id "
             f"WHERE co.centre_id = %s AND co.start_date >= %s AND co.start_date <= %s "
             f"ORDER BY co.start_date, e.id",
             [cid, start, end],
-        ),
-        "counts": (
-            f"SELECT enrolment_id, SUM(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END), "
-            f"COUNT(*) FROM {mark_t} WHERE enrolment_id IN ({in_window}) GROUP BY enrolment_id",
-            [*(status.value for status in PRESENT), cid, start, end],
         ),
         "fold": (
             f"SELECT person_id, MIN({_days('due_on')}), "
@@ -307,7 +299,6 @@ def youth_facts(
     present = np.zeros(n, dtype=np.int64)
     marks = np.zeros(n, dtype=np.int64)
     if enrolments:
-        e_id = np.fromiter((r[0] for r in enrolments), dtype=np.int64, count=len(enrolments))
         e_pos = at([r[1] for r in enrolments])
         begins = np.fromiter((r[3] for r in enrolments), dtype=np.int64, count=len(enrolments))
         finish = np.fromiter((r[4] for r in enrolments), dtype=np.int64, count=len(enrolments))
@@ -325,15 +316,9 @@ def youth_facts(
         programme[p] = np.array(
             [str(r[2]) for r, keep in zip(enrolments, ok, strict=True) if keep], dtype=object
         )
-        # Attendance of those enrolments: one grouped pass over the marks.
-        counts = fetched["counts"]
-        if counts:
-            order = np.argsort(e_id)
-            where = order[np.searchsorted(e_id[order], [r[0] for r in counts])]
-            m_pos = e_pos[where]
-            keep = m_pos >= 0
-            np.add.at(present, m_pos[keep], np.array([r[1] for r in counts])[keep])
-            np.add.at(marks, m_pos[keep], np.array([r[2] for r in counts])[keep])
+        # Attendance of those enrolments: the counters kept with the marks.
+        np.add.at(present, p, np.array([r[7] for r in enrolments], dtype=np.int64)[ok])
+        np.add.at(marks, p, np.array([r[8] for r in enrolments], dtype=np.int64)[ok])
 
     # Follow-ups due in the window, folded per person in SQL.
     fold = fetched["fold"]
@@ -512,17 +497,14 @@ def opening_hours(centre: Centre, start: dt.date, end: dt.date) -> dict[str, flo
 
 
 def _occupancy_query(centre: Centre, start: dt.date, end: dt.date) -> tuple[str, list]:
-    """Learner-hours present: per session of the window, its start, its length and its present
-    or late marks."""
+    """Learner-hours present: per session of the window with someone present, its start, its
+    length and its learners present or late (the counter kept with the marks)."""
     lo, hi = _bounds(start, end)
-    session_t, mark_t = _table(Session), _table(AttendanceMark)
     return (
-        f"SELECT {_epoch('s.starts_at')}, {_epoch('s.ends_at')} - {_epoch('s.starts_at')}, m.n "
-        f"FROM {session_t} s JOIN (SELECT session_id, COUNT(*) AS n FROM {mark_t} "
-        f"WHERE status IN (%s, %s) AND session_id IN (SELECT id FROM {session_t} "
-        f"WHERE centre_id = %s AND starts_at >= %s AND starts_at < %s) GROUP BY session_id) m "
-        f"ON m.session_id = s.id",
-        [*(status.value for status in PRESENT), centre.pk, lo, hi],
+        f"SELECT {_epoch('starts_at')}, {_epoch('ends_at')} - {_epoch('starts_at')}, "
+        f"present_count FROM {_table(Session)} WHERE centre_id = %s AND starts_at >= %s "
+        f"AND starts_at < %s AND present_count > 0",
+        [centre.pk, lo, hi],
     )
 
 

@@ -202,6 +202,29 @@ def test_the_learners_own_mentor_is_told_not_the_others(
     assert {m.recipient for m in OutboxMessage.objects.all()} == {own, coordinator}
 
 
+def test_the_sheet_keeps_the_counters_the_reports_read(trainer, enrolments, sessions):
+    """Session.present_count and Enrolment.marks_present/marks_total always equal a recount of
+    the marks, also after a correction."""
+    from markaz.learning.models import AttendanceMark
+
+    s1, s2, _s3, _s4 = sessions
+    _mark(s1, enrolments, trainer, "present", "late", "absent", "excused")
+    _mark(s2, enrolments, trainer, "absent", "present", "present", "present")
+    _mark(s1, enrolments, trainer, "present", "absent", "absent", "present")  # corrected
+    for session in (s1, s2):
+        session.refresh_from_db()
+        recount = AttendanceMark.objects.filter(
+            session=session, status__in=["present", "late"]
+        ).count()
+        assert session.present_count == recount
+    assert [s.present_count for s in (s1, s2)] == [2, 3]
+    for enrolment in enrolments:
+        enrolment.refresh_from_db()
+        marks = AttendanceMark.objects.filter(enrolment=enrolment)
+        assert enrolment.marks_total == marks.count() == 2
+        assert enrolment.marks_present == marks.filter(status__in=["present", "late"]).count()
+
+
 def test_a_new_run_after_coming_back_is_notified_again(trainer, mentor, enrolments, sessions):
     s1, s2, s3, s4 = sessions
     more = [make_session(s1.cohort, trainer, at(d)) for d in (3, 2)]
