@@ -20,7 +20,7 @@ from markaz.centre.models import Centre, Room
 from markaz.centre.occupancy import (
     building_load,
     children_booking_items,
-    opening_intervals,
+    opening_problem,
     peak_load,
 )
 from markaz.core.access import has_role, user_centre
@@ -91,20 +91,16 @@ def booking_problems(
     if ends_at <= starts_at:
         problems.append(_("The end must come after the start."))
         return problems
-    local_start, local_end = timezone.localtime(starts_at), timezone.localtime(ends_at)
-    day = local_start.date()
-    if local_end.date() != day and local_end.time() != dt.time(0):
+    problem = opening_problem(centre, starts_at, ends_at)
+    if problem is not None and problem[0] == "days":
         problems.append(_("A booking starts and ends on the same day."))
         return problems
-    intervals = opening_intervals(centre, day)
-    end_time = local_end.time() if local_end.date() == day else dt.time(23, 59, 59)
-    if not intervals:
+    if problem is not None and problem[0] == "closed":
         problems.append(_("The centre is closed that day."))
-    elif not any(a <= local_start.time() and end_time <= b for a, b in intervals):
-        hours = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in intervals)
+    elif problem is not None:
         problems.append(
             _("The centre is open %(hours)s that day; the booking must fit in those hours.")
-            % {"hours": hours}
+            % {"hours": problem[1]}
         )
     rooms = list(Room.objects.filter(centre=centre, kind=Room.Kind.CHILDREN))
     if not rooms:

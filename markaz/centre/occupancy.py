@@ -95,3 +95,25 @@ def building_load(
     items += children_booking_items(centre, start, end, exclude=exclude_booking)
     items += mentoring_items(centre, start, end, exclude=exclude_mentoring)
     return peak_load(items, start, end)
+
+
+def opening_problem(
+    centre: Centre, starts_at: dt.datetime, ends_at: dt.datetime
+) -> tuple[str, str] | None:
+    """Why [starts_at, ends_at) (ends after it starts) is not inside the centre's opening hours,
+    as a code the caller words for its own kind of booking: ("days", "") when it spans two
+    days, ("closed", "") on a closed day, ("hours", "09:00–13:00, …") outside the hours of that
+    day; None when it fits."""
+    from django.utils import timezone
+
+    local_start, local_end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    day = local_start.date()
+    if local_end.date() != day and local_end.time() != dt.time(0):
+        return "days", ""
+    intervals = opening_intervals(centre, day)
+    end_time = local_end.time() if local_end.date() == day else dt.time(23, 59, 59)
+    if not intervals:
+        return "closed", ""
+    if not any(a <= local_start.time() and end_time <= b for a, b in intervals):
+        return "hours", ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in intervals)
+    return None
