@@ -7,7 +7,7 @@ import math
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from markaz.core.services import audit_record, job_create
@@ -313,6 +313,76 @@ def session_move(*, session: Session, starts_at: dt.datetime, room: Room, actor)
         raise ValidationError(_("Someone booked that time a moment ago; choose another.")) from exc
     audit_record(actor=actor, action="session_move", centre=session.centre, obj=session)
     return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, reason: str, actor, now=None) -> int:
+    """Cancel a session that has not started (a trainer is ill, the centre closes early): it
+    leaves the calendar, its room and the building's count, and every learner of the cohort
+    with a phone gets an SMS in their language. Returns the number of messages queued.
+    Raises ValidationError and changes nothing if the session has started, already has marks,
+    or no reason is given."""
+    from markaz.core.models import OutboxMessage
+    from markaz.learning.models import AttendanceMark
+    from markaz.programmes.models import Enrolment
+
+    now = now or timezone.now()
+    session = (
+        Session.objects.select_for_update().select_related("cohort", "room").get(pk=session.pk)
+    )
+    reason = (reason or "").strip()
+    problems = []
+    if not reason:
+        problems.append(_("Say why the session is cancelled: the learners are told."))
+    if session.starts_at <= now:
+        problems.append(_("This session has started: it cannot be cancelled any more."))
+    if AttendanceMark.objects.filter(session=session).exists():
+        problems.append(_("Attendance was taken for this session: it cannot be cancelled."))
+    if problems:
+        raise ValidationError(problems)
+    local = timezone.localtime(session.starts_at)
+    learners = Enrolment.objects.filter(
+        cohort=session.cohort, withdrawn_at__isnull=True
+    ).select_related("person")
+    messages = []
+    for enrolment in learners:
+        person = enrolment.person
+        if not person.phone:
+            continue
+        with translation.override("fr" if person.preferred_language == "fr" else "ar"):
+            text = _(
+                "Markaz: the %(cohort)s session of %(date)s at %(time)s is cancelled (%(reason)s)."
+            ) % {
+                "cohort": session.cohort.code,
+                "date": local.strftime("%d/%m"),
+                "time": local.strftime("%H:%M"),
+                "reason": reason,
+            }
+        messages.append(
+            OutboxMessage(
+                centre=session.centre,
+                phone=person.phone,
+                kind="session_cancelled",
+                subject=text[:200],
+                body=text,
+            )
+        )
+    OutboxMessage.objects.bulk_create(messages)
+    audit_record(
+        actor=actor,
+        action="session_cancel",
+        centre=session.centre,
+        obj=session,
+        detail={
+            "cohort": session.cohort.code,
+            "starts_at": session.starts_at.isoformat(),
+            "room": session.room_id,
+            "trainer": session.trainer_id,
+            "reason": reason,
+        },
+    )
+    session.delete()
+    return len(messages)
 
 
 # --- Reading the calendar ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("timetables/<int:pk>/", views.timetable_detail, name="timetable_detail"),
     path("week/", views.week_view, name="week"),
     path("sessions/<int:pk>/move/", views.session_move, name="session_move"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("ical/<str:token>.ics", views.ical, name="ical"),
     path("plan/", views.year_plan, name="year_plan_current"),
     path("plan/<int:year>/", views.year_plan, name="year_plan"),

@@ -392,6 +392,40 @@ def session_move(request, pk: int):
 
 
 @role_required(*REGISTRY_WRITE_ROLES)
+@require_POST
+def session_cancel(request, pk: int):
+    """Cancel a session that has not started; its learners are told by SMS."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from . import timetabling
+    from .models import Session
+
+    centre = selectors.door_centre_for_user(request.user)
+    session = Session.objects.filter(centre=centre, pk=pk).first()
+    if session is None:
+        raise Http404
+    week = timezone.localtime(session.starts_at).date().isoformat()
+    cohort = session.cohort_id
+    try:
+        told = timetabling.session_cancel(
+            session=session, reason=request.POST.get("reason", ""), actor=request.user
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("centre:session_move", pk=pk)
+    messages.success(
+        request,
+        _("The session is cancelled; %(count)s learners will get an SMS.") % {"count": told},
+    )
+    return redirect(f"{reverse('centre:week')}?cohort={cohort}&week={week}")
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
 def year_plan(request, year: int | None = None):
     """The year's running budget and targets, entered by the coordinator for the reports."""
     from django.contrib import messages

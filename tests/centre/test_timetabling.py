@@ -260,3 +260,54 @@ def test_ramadan_weeks_use_their_own_grid(
     assert ramadan_sessions.exists()
     for s in ramadan_sessions:
         assert timezone.localtime(s.starts_at).hour in (10, 13, 21)
+
+
+def test_cancel_a_future_session_tells_its_learners_and_frees_the_slot(
+    client, centre, published, coordinator
+):
+    from markaz.core.models import AuditEvent, OutboxMessage
+    from markaz.programmes.models import Enrolment
+    from tests.factories import PersonFactory
+
+    session = Session.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
+    for phone, language in (("+212612345678", "ar"), ("+212612345679", "fr"), ("", "ar")):
+        person = PersonFactory(centre=centre, phone=phone, preferred_language=language)
+        Enrolment.objects.create(cohort=session.cohort, person=person)
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("centre:session_cancel", args=[session.pk]), {"reason": "formateur malade"}
+    )
+    assert response.status_code == 302
+    assert not Session.objects.filter(pk=session.pk).exists()
+    texts = list(OutboxMessage.objects.filter(kind="session_cancelled").order_by("phone"))
+    assert [m.phone for m in texts] == ["+212612345678", "+212612345679"]  # no phone, no SMS
+    assert all("formateur malade" in m.body and session.cohort.code in m.body for m in texts)
+    assert AuditEvent.objects.filter(action="session_cancel").count() == 1
+
+
+def test_cancel_is_refused_without_reason_after_the_start_or_with_marks(
+    client, centre, published, coordinator, trainer
+):
+    from markaz.core.models import OutboxMessage
+    from markaz.learning.models import AttendanceMark
+    from markaz.programmes.models import Enrolment
+    from tests.factories import PersonFactory
+
+    future = Session.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
+    with pytest.raises(ValidationError):
+        timetabling.session_cancel(session=future, reason="  ", actor=coordinator)
+    with pytest.raises(ValidationError):
+        timetabling.session_cancel(
+            session=future, reason="x", actor=coordinator, now=future.starts_at
+        )
+    enrolment = Enrolment.objects.create(cohort=future.cohort, person=PersonFactory(centre=centre))
+    AttendanceMark.objects.create(session=future, enrolment=enrolment, status="present")
+    with pytest.raises(ValidationError):
+        timetabling.session_cancel(session=future, reason="x", actor=coordinator)
+    assert Session.objects.filter(pk=future.pk).exists()
+    assert not OutboxMessage.objects.filter(kind="session_cancelled").exists()
+    client.force_login(trainer)
+    assert (
+        client.post(reverse("centre:session_cancel", args=[future.pk]), {"reason": "x"}).status_code
+        == 403
+    )
