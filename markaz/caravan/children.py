@@ -18,9 +18,9 @@ from markaz.centre.models import Centre, Room
 
 # The building's load and opening hours are shared with every booking (centre.occupancy).
 from markaz.centre.occupancy import (
-    building_load,
     children_booking_items,
     opening_problem,
+    over_the_maximum,
     peak_load,
 )
 from markaz.core.access import has_role, user_centre
@@ -116,12 +116,9 @@ def booking_problems(
                 )
                 % {"capacity": capacity, "already": already, "pupils": pupils}
             )
-    load = building_load(centre, starts_at, ends_at) + pupils
-    if load > centre.max_occupancy:
-        problems.append(
-            _("The building would hold %(load)s people at that time, over its maximum of %(max)s.")
-            % {"load": load, "max": centre.max_occupancy}
-        )
+    full = over_the_maximum(centre, starts_at, ends_at, pupils)
+    if full:
+        problems.append(full)
     return problems
 
 

@@ -97,6 +97,21 @@ def building_load(
     return peak_load(items, start, end)
 
 
+def over_the_maximum(
+    centre: Centre, start: dt.datetime, end: dt.datetime, people: int, **exclude
+) -> str | None:
+    """The message to show when `people` more during [start, end) would take the building past
+    its maximum occupancy (None when they fit). `exclude` as for `building_load`."""
+    from django.utils.translation import gettext as _
+
+    load = building_load(centre, start, end, **exclude) + people
+    if load <= centre.max_occupancy:
+        return None
+    return _(
+        "The building would hold %(load)s people at that time, over its maximum of %(max)s."
+    ) % {"load": load, "max": centre.max_occupancy}
+
+
 def opening_problem(
     centre: Centre, starts_at: dt.datetime, ends_at: dt.datetime
 ) -> tuple[str, str] | None:

@@ -276,19 +276,16 @@ def session_conflicts(session: Session, starts_at: dt.datetime, room: Room) -> l
         problems.append(_("The children's space is not for youth sessions."))
     from markaz.mentoring.models import MentoringSession
 
-    from .occupancy import building_load
+    from .occupancy import over_the_maximum
 
     if MentoringSession.objects.filter(
         room=room, starts_at__lt=ends_at, ends_at__gt=starts_at
     ).exists():
         problems.append(_("%(room)s is booked for mentoring at that time.") % {"room": room.name})
     # Everyone in the building then: class sessions, children's bookings, mentoring sessions.
-    load = building_load(session.centre, starts_at, ends_at, exclude_session=session) + size
-    if load > session.centre.max_occupancy:
-        problems.append(
-            _("The building would hold %(load)s people at that time, over its maximum of %(max)s.")
-            % {"load": load, "max": session.centre.max_occupancy}
-        )
+    full = over_the_maximum(session.centre, starts_at, ends_at, size, exclude_session=session)
+    if full:
+        problems.append(full)
     if timezone.localtime(starts_at).date() in set(
         Closure.objects.filter(centre=session.centre).values_list("date", flat=True)
     ):

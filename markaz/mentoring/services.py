@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from markaz.centre.models import Centre, Room, Session
-from markaz.centre.occupancy import building_load, opening_problem
+from markaz.centre.occupancy import opening_problem, over_the_maximum
 from markaz.core.access import user_centre_id, user_role
 from markaz.core.i18n import pick
 from markaz.core.models import OutboxMessage
@@ -421,12 +421,9 @@ def session_problems(
             _("%(name)s already has a mentoring session at that time.")
             % {"name": participant.person.full_name}
         )
-    load = building_load(centre, starts_at, ends_at) + count
-    if load > centre.max_occupancy:
-        problems.append(
-            _("The building would hold %(load)s people at that time, over its maximum of %(max)s.")
-            % {"load": load, "max": centre.max_occupancy}
-        )
+    full = over_the_maximum(centre, starts_at, ends_at, count)
+    if full:
+        problems.append(full)
     return problems
 
 

@@ -11,6 +11,7 @@ from django.utils.html import escape
 
 from markaz.caravan import children
 from markaz.caravan.models import ChildrenBooking, School, Workshop
+from markaz.centre import occupancy
 from markaz.centre.models import Closure, Room, Session
 from markaz.core.models import AuditEvent
 from markaz.core.roles import Role
@@ -165,9 +166,9 @@ def test_the_building_cap_uses_the_peak_not_the_sum(
     """Two sessions one after the other never share the building: the peak is 60, not 120."""
     session(centre, programme, trainer, "A", 60, at(14), at(16))
     session(centre, programme, trainer, "B", 60, at(16), at(18))
-    assert children.building_load(centre, at(14), at(18)) == 60
+    assert occupancy.building_load(centre, at(14), at(18)) == 60
     book(centre, school, workshop, at(14), at(18), girls=20, boys=10)
-    assert children.building_load(centre, at(14), at(18)) == 90
+    assert occupancy.building_load(centre, at(14), at(18)) == 90
 
 
 def test_refusals_list_every_problem_at_once(centre, space, school, workshop, programme, trainer):
