@@ -2,9 +2,10 @@
 
 import datetime as dt
 import secrets
+import time
 
 from django.core import signing
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,12 +32,28 @@ def kiosk_token(*, centre: Centre, user) -> str:
     return signing.TimestampSigner(salt=KIOSK_SALT).sign(f"{centre.pk}:{user.pk}")
 
 
+_KIOSK_SEEN: dict[str, tuple[int, float]] = {}
+_KIOSK_RECHECK_S = 60.0
+
+
 def kiosk_centre_id(token: str) -> int | None:
+    """The centre a kiosk token opens, or None. A kiosk sends the same token with every scan
+    of its working day, so a good token is remembered for a minute (then checked again, its
+    age included) instead of having its signature recomputed for each scan."""
+    seen = _KIOSK_SEEN.get(token)
+    now = time.monotonic()
+    if seen is not None and now - seen[1] < _KIOSK_RECHECK_S:
+        return seen[0]
     try:
         value = signing.TimestampSigner(salt=KIOSK_SALT).unsign(token, max_age=KIOSK_TOKEN_AGE)
     except signing.BadSignature:
+        _KIOSK_SEEN.pop(token, None)
         return None
-    return int(value.split(":")[0])
+    centre_id = int(value.split(":")[0])
+    if len(_KIOSK_SEEN) > 256:  # a handful of kiosks per centre: never more than a few tokens
+        _KIOSK_SEEN.clear()
+    _KIOSK_SEEN[token] = (centre_id, now)
+    return centre_id
 
 
 class DoorCentre:
@@ -95,12 +112,20 @@ class ScanResult:
 
 
 class _Badge:
-    """What the door needs to know about a badge (one query)."""
+    """What the door needs to know about a badge and its holder's last presence (one query)."""
 
     def __init__(self, row):
-        self.badge_id, self.revoked, self.person_id, self.first_name, self.merged, self.enrolled = (
-            row
-        )
+        (
+            self.badge_id,
+            self.revoked,
+            self.person_id,
+            self.first_name,
+            self.merged,
+            self.enrolled,
+            self.presence_id,
+            self.inside,
+            self.recent,
+        ) = row
 
 
 _BADGE_SQL = """
@@ -108,18 +133,17 @@ SELECT b.id, b.revoked_at IS NOT NULL, p.id, p.first_name_latin, p.merged_into_i
        EXISTS (SELECT 1 FROM programmes_enrolment e
                JOIN programmes_cohort c ON c.id = e.cohort_id
                WHERE e.person_id = p.id AND e.withdrawn_at IS NULL
-                 AND c.centre_id = %s AND c.end_date >= %s)
+                 AND c.centre_id = %s AND c.end_date >= %s),
+       pr.id, pr.id IS NOT NULL AND pr.exited_at IS NULL,
+       CASE WHEN pr.exited_at IS NULL THEN pr.entered_at > %s ELSE pr.exited_at > %s END
 FROM centre_badge b JOIN registry_person p ON p.id = b.person_id
+LEFT JOIN centre_presence pr ON pr.id = (
+    SELECT id FROM centre_presence WHERE person_id = p.id ORDER BY entered_at DESC LIMIT 1)
 WHERE b.code = %s AND b.centre_id = %s
 """
-_LATEST_SQL = """
-SELECT id, exited_at IS NULL,
-       CASE WHEN exited_at IS NULL THEN entered_at > %s ELSE exited_at > %s END
-FROM centre_presence WHERE person_id = %s ORDER BY entered_at DESC LIMIT 1
-"""
 
 
-def _resolve(centre: Centre, raw: str, today: dt.date, cursor) -> tuple[_Badge | None, str]:
+def _resolve(centre: Centre, raw: str, now: dt.datetime, cursor) -> tuple[_Badge | None, str]:
     raw = (raw or "").strip()
     if not raw:
         return None, _("No badge was read.")
@@ -130,8 +154,18 @@ def _resolve(centre: Centre, raw: str, today: dt.date, cursor) -> tuple[_Badge |
             return None, _("This badge is not one of ours (forged or damaged).")
     else:
         code = raw.upper().replace(" ", "").replace("-", "")
+    ops = connection.ops
+    since = ops.adapt_datetimefield_value(now - REPEAT_WINDOW)
     cursor.execute(
-        _BADGE_SQL, [centre.pk, connection.ops.adapt_datefield_value(today), code, centre.pk]
+        _BADGE_SQL,
+        [
+            centre.pk,
+            ops.adapt_datefield_value(timezone.localdate(now)),
+            since,
+            since,
+            code,
+            centre.pk,
+        ],
     )
     row = cursor.fetchone()
     if row is None:
@@ -142,22 +176,39 @@ def _resolve(centre: Centre, raw: str, today: dt.date, cursor) -> tuple[_Badge |
     return badge, ""
 
 
+_ENTER_SQL = (
+    "INSERT INTO centre_presence (centre_id, person_id, entered_at) VALUES (%s, %s, %s)"
+    " ON CONFLICT (person_id) WHERE exited_at IS NULL DO NOTHING"
+)
+_COUNT_UP_SQL = (
+    "UPDATE centre_centre SET occupancy = occupancy + 1"
+    " WHERE id = %s AND occupancy < max_occupancy RETURNING occupancy, max_occupancy"
+)
+_COUNT_DOWN_SQL = (
+    "UPDATE centre_centre SET occupancy = occupancy - 1"
+    " WHERE id = %s RETURNING occupancy, max_occupancy"
+)
+
+
 def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
     """One scan at the door: an entry, an exit, a repeat, or a refusal — always logged.
 
-    The building cap is the database's: the entry increments the centre's occupancy in one
-    UPDATE, which its CHECK constraint refuses past the maximum, so the count stays right however
-    many scans arrive at once; one open presence per person is a unique constraint. A scan within
-    REPEAT_WINDOW of the person's last entry or exit is the same event.
+    The building cap is the database's: an entry raises the centre's occupancy in one
+    conditional UPDATE (below the maximum, and a CHECK constraint behind it), so the count stays
+    right however many scans arrive at once; one open presence per person is a unique
+    constraint. A scan within REPEAT_WINDOW of the person's last entry or exit is the same event.
 
-    This is the door's hot path (a queue of scans at opening time), so it speaks SQL directly:
-    seven short statements, portable between SQLite and PostgreSQL.
+    This is the door's hot path (a queue of scans at opening time), so it speaks SQL directly,
+    portable between SQLite and PostgreSQL: one read (the badge, its holder's enrolment and last
+    presence), then a short write transaction. The read may be a moment old when the write
+    starts; every write is conditional on the state it expects (no open presence for an entry,
+    this presence still open for an exit), so two scans of one badge racing each other make one
+    event and a repeat.
     """
     now = now or timezone.now()
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(now)
+    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        badge, problem = _resolve(centre, raw, timezone.localdate(now), cursor)
+        badge, problem = _resolve(centre, raw, now, cursor)
         if badge is None:
             return _log(
                 cursor,
@@ -177,89 +228,46 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
                 _("No current enrolment: entry refused."),
                 at,
             )
+        person_id = badge.person_id
+        repeat = (DoorEvent.Kind.REPEAT, _("Already recorded a moment ago."))
+        if badge.recent:
+            return _log(cursor, centre, person_id, *repeat, at)
         with transaction.atomic():
-            since = ops.adapt_datetimefield_value(now - REPEAT_WINDOW)
-            cursor.execute(_LATEST_SQL, [since, since, badge.person_id])
-            latest = cursor.fetchone()
-            if latest is not None and latest[2]:
-                return _log(
-                    cursor,
-                    centre,
-                    badge.person_id,
-                    DoorEvent.Kind.REPEAT,
-                    _("Already recorded a moment ago."),
-                    at,
-                )
-            if latest is not None and latest[1]:
+            if badge.inside:
                 cursor.execute(
                     "UPDATE centre_presence SET exited_at = %s WHERE id = %s AND exited_at IS NULL",
-                    [at, latest[0]],
+                    [at, badge.presence_id],
                 )
-                if cursor.rowcount:
-                    cursor.execute(
-                        "UPDATE centre_centre SET occupancy = occupancy - 1 WHERE id = %s",
-                        [centre.pk],
-                    )
-                    return _log(
-                        cursor,
-                        centre,
-                        badge.person_id,
-                        DoorEvent.Kind.EXIT,
-                        _("Goodbye, %(name)s.") % {"name": badge.first_name},
-                        at,
-                    )
+                if not cursor.rowcount:  # someone else's scan of this badge got there first
+                    return _log(cursor, centre, person_id, *repeat, at)
+                cursor.execute(_COUNT_DOWN_SQL, [centre.pk])
+                goodbye = _("Goodbye, %(name)s.") % {"name": badge.first_name}
                 return _log(
                     cursor,
                     centre,
-                    badge.person_id,
-                    DoorEvent.Kind.REPEAT,
-                    _("Already recorded a moment ago."),
+                    person_id,
+                    DoorEvent.Kind.EXIT,
+                    goodbye,
                     at,
+                    counts=cursor.fetchone(),
                 )
-            try:
-                with transaction.atomic():
-                    cursor.execute(
-                        "UPDATE centre_centre SET occupancy = occupancy + 1 WHERE id = %s"
-                        " RETURNING occupancy, max_occupancy",
-                        [centre.pk],
-                    )
-                    counts = cursor.fetchone()
-                    cursor.execute(
-                        "INSERT INTO centre_presence (centre_id, person_id, entered_at) VALUES (%s, %s, %s)",
-                        [centre.pk, badge.person_id, at],
-                    )
-            except IntegrityError:
+            cursor.execute(_COUNT_UP_SQL, [centre.pk])
+            counts = cursor.fetchone()
+            if counts is None:
                 cursor.execute(
-                    "SELECT 1 FROM centre_presence WHERE person_id = %s AND exited_at IS NULL",
-                    [badge.person_id],
+                    "SELECT occupancy, max_occupancy FROM centre_centre WHERE id = %s", [centre.pk]
                 )
-                if cursor.fetchone():
-                    return _log(
-                        cursor,
-                        centre,
-                        badge.person_id,
-                        DoorEvent.Kind.REPEAT,
-                        _("Already recorded a moment ago."),
-                        at,
-                    )
-                return _log(
-                    cursor,
-                    centre,
-                    badge.person_id,
-                    DoorEvent.Kind.FULL,
-                    _("The building is full (%(max)s people). Please wait for someone to leave.")
-                    % {"max": centre.max_occupancy},
-                    at,
-                )
-            return _log(
-                cursor,
-                centre,
-                badge.person_id,
-                DoorEvent.Kind.ENTRY,
-                _("Welcome, %(name)s.") % {"name": badge.first_name},
-                at,
-                counts=counts,
-            )
+                counts = cursor.fetchone()
+                full = _(
+                    "The building is full (%(max)s people). Please wait for someone to leave."
+                ) % {"max": counts[1]}
+                return _log(cursor, centre, person_id, DoorEvent.Kind.FULL, full, at, counts=counts)
+            cursor.execute(_ENTER_SQL, [centre.pk, person_id, at])
+            if not cursor.rowcount:  # already inside: a racing scan of this badge entered
+                cursor.execute(_COUNT_DOWN_SQL, [centre.pk])
+                return _log(cursor, centre, person_id, *repeat, at, counts=cursor.fetchone())
+            welcome = _("Welcome, %(name)s.") % {"name": badge.first_name}
+            return _log(cursor, centre, person_id, DoorEvent.Kind.ENTRY, welcome, at, counts=counts)
 
 
 def _log(cursor, centre, person_id, kind, message, at, detail="", counts=None) -> ScanResult:
