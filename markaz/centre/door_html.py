@@ -2,7 +2,8 @@
 with them, and a template render cost as much as the check-in itself. Templates use the same
 functions through the `door` template tags, so the markup lives here only."""
 
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 KIND_CLASS = {"entry": "alert-success", "exit": "alert-info", "repeat": "alert-secondary"}
@@ -15,16 +16,24 @@ def occupancy_badge(occupancy: int, maximum: int) -> str:
         tone = "text-bg-warning"
     else:
         tone = "text-bg-success"
-    text = _("%(n)s / %(max)s inside") % {"n": occupancy, "max": maximum}
-    return format_html('<span class="badge fs-5 {}" id="occupancy-count">{}</span>', tone, text)
+    text = escape(_("%(n)s / %(max)s inside") % {"n": int(occupancy), "max": int(maximum)})
+    # Plain formatting, every piece either one of the constants above or escaped: the door
+    # answers a queue of scans, and format_html's generic escaping showed in its profile.
+    return mark_safe(f'<span class="badge fs-5 {tone}" id="occupancy-count">{text}</span>')
 
 
 def scan_result(kind: str, message: str, occupancy: int, maximum: int) -> str:
+    css = KIND_CLASS.get(kind, "alert-danger")
+    return mark_safe(
+        f'<div class="alert fs-4 {css}" role="alert" data-kind="{escape(kind)}">\n'
+        f'  <div dir="auto">{escape(message)}</div>\n</div>\n'
+        f'<div hx-swap-oob="innerHTML:#occupancy">{occupancy_badge(occupancy, maximum)}</div>'
+    )
+
+
+def kiosk_expired(message: str) -> str:
     return format_html(
-        '<div class="alert fs-4 {}" role="alert" data-kind="{}">\n  <div dir="auto">{}</div>\n</div>\n'
-        '<div hx-swap-oob="innerHTML:#occupancy">{}</div>',
-        KIND_CLASS.get(kind, "alert-danger"),
-        kind,
+        '<div class="alert fs-5 alert-warning" role="alert" data-kind="kiosk-expired">'
+        '<div dir="auto">{}</div></div>',
         message,
-        occupancy_badge(occupancy, maximum),
     )

@@ -51,9 +51,17 @@ def kiosk_device_scan(request):
     """The kiosk's scan endpoint: the hot path of the door, no session or user lookup."""
     from .door_html import scan_result
 
-    centre_id = services.kiosk_centre_id(request.headers.get("X-Kiosk-Token", ""))
+    centre_id = services.kiosk_centre_id(request.META.get("HTTP_X_KIOSK_TOKEN", ""))
     if centre_id is None:
-        return HttpResponse(status=403)
+        from django.utils.translation import gettext as _
+
+        from .door_html import kiosk_expired
+
+        message = _(
+            "This entrance screen has been open too long or was not opened by staff: a staff "
+            "member must open the Entrance page again. Nothing was recorded."
+        )
+        return HttpResponse(kiosk_expired(message), status=403)
     centre = services.DoorCentre(centre_id)
     result = services.door_scan(centre=centre, raw=request.POST.get("code", ""))
     return HttpResponse(

@@ -2,6 +2,13 @@
 // exists; otherwise the typed code form does the same job. No library, works offline.
 (function () {
   "use strict";
+  // A refused kiosk token (the page was open too long) answers 403 with a message to show.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 403 && event.detail.target.id === "scan-result") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   const video = document.getElementById("camera");
   const status = document.getElementById("camera-status");
   const form = document.getElementById("scan-form");

@@ -56,4 +56,17 @@ def test_kiosk_typed_codes_until_the_building_is_full(live_server, territory, br
     assert kinds == ["entry", "entry", "entry", "full"]
     assert "3 / 3" in page.locator("#occupancy").inner_text()
     assert Centre.objects.get(pk=centre.pk).occupancy == 3
+
+    # A kiosk whose token no longer holds (open too long, or tampered with) says so on screen.
+    page.evaluate(
+        """() => document.getElementById('scan-form')
+             .setAttribute('hx-headers', JSON.stringify({'X-Kiosk-Token': 'forged'}))"""
+    )
+    page.fill("#id_code", codes[0])
+    page.press("#id_code", "Enter")
+    warning = page.locator("#scan-result [data-kind=kiosk-expired]")
+    warning.wait_for()
+    assert "rouvrir la page Entrée" in warning.inner_text()
+    screenshot(page, "kiosk-token-refused")
+    assert Centre.objects.get(pk=centre.pk).occupancy == 3
     context.close()
