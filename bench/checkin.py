@@ -10,7 +10,8 @@ both sides see the same drift) and reports the totals, the ratio and each round'
 
 Each check-in is the kiosk page's POST (its signed kiosk token, as the page sends it) that
 verifies the badge signature, checks the enrolment, raises the building's occupancy under its
-cap, records the presence, logs the door event and returns the answer fragment.
+cap, records the presence, logs the door event and returns the answer fragment. The database
+holds HISTORY_DAYS evenings of past visits and door events for every learner first.
 """
 
 import http.client
@@ -31,6 +32,7 @@ DB = ROOT / "var" / "bench-checkin.sqlite3"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "5000"))
 ROUNDS = 10
+HISTORY_DAYS = int(os.environ.get("BENCH_HISTORY_DAYS", "40"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 BARE_REQUESTS = 1000
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
@@ -110,7 +112,38 @@ def seed() -> list[str]:
         for i in range(LEARNERS)
     )
     Enrolment.objects.bulk_create(Enrolment(cohort=cohort, person=p) for p in people)
+    history(centre, people, timezone.now())
     return [badge_token(badge_issue(person=p)) for p in people]
+
+
+def history(centre, people, now) -> None:
+    """HISTORY_DAYS past visits per learner (entry at 18:00, exit at 21:00) and their two door
+    events, so each scan looks up a person's latest visit among many, as after months of use."""
+    import datetime as dt
+
+    from django.db import connection, transaction
+
+    ops = connection.ops
+    visits, events = [], []
+    for day in range(HISTORY_DAYS, 0, -1):
+        evening = (now - dt.timedelta(days=day)).replace(hour=18, minute=0, second=0)
+        entered = ops.adapt_datetimefield_value(evening)
+        exited = ops.adapt_datetimefield_value(evening + dt.timedelta(hours=3))
+        for p in people:
+            visits.append((centre.pk, p.pk, entered, exited))
+            events.append((centre.pk, p.pk, "entry", entered, 1, ""))
+            events.append((centre.pk, p.pk, "exit", exited, 0, ""))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO centre_presence (centre_id, person_id, entered_at, exited_at)"
+            " VALUES (%s, %s, %s, %s)",
+            visits,
+        )
+        cursor.executemany(
+            "INSERT INTO centre_doorevent (centre_id, person_id, kind, at, occupancy, detail)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            events,
+        )
 
 
 def wait_port() -> None:
@@ -254,6 +287,10 @@ def main() -> None:
                 "server": f"gunicorn {WORKERS} workers x {THREADS} threads, SQLite WAL, loopback",
                 "clients": CLIENTS,
                 "checkins": len(tokens),
+                "history": {
+                    "visits_per_learner": HISTORY_DAYS,
+                    "presences": LEARNERS * HISTORY_DAYS,
+                },
                 "rounds": ROUNDS,
                 "checkins_per_s": round(checkin_total, 1),
                 "bare_view_per_s": round(bare_total, 1),

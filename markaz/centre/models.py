@@ -194,14 +194,17 @@ class Presence(models.Model):
     """Someone in the building: from entry to exit. At most one open presence per person."""
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="presences")
+    # (person, entered_at) instead of the plain person index: the door looks up a person's
+    # latest presence at every scan, which must not read a year of visits to find it.
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.CASCADE, related_name="presences"
+        "registry.Person", on_delete=models.CASCADE, related_name="presences", db_index=False
     )
     entered_at = models.DateTimeField()
     exited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-entered_at"]
+        indexes = [models.Index(fields=["person", "entered_at"], name="presence_person_entered")]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],
