@@ -44,17 +44,28 @@ def people_in_building(centre: Centre):
 
 
 def occupancy_by_hour(centre: Centre, day: dt.date) -> list[tuple[int, int]]:
-    """The highest occupancy reached in each hour of a day, from the door's log."""
+    """The highest occupancy reached in each hour of a day, from the door's log.
+
+    An hour starts at the count the last scan before it left (the day starts at zero), so a
+    building full from 9 to 12 reads full at 10 even if nobody came or went in that hour.
+    """
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     events = DoorEvent.objects.filter(
         centre=centre, at__gte=start, at__lt=start + dt.timedelta(days=1)
-    ).order_by("at")
-    peak: dict[int, int] = {}
+    ).order_by("at", "pk")
+    peak = [0] * 24
+    level, hour_seen = 0, 0
     for at, occupancy in events.values_list("at", "occupancy"):
         hour = timezone.localtime(at, tz).hour
-        peak[hour] = max(peak.get(hour, 0), occupancy)
-    return [(h, peak.get(h, 0)) for h in range(8, 23)]
+        for h in range(hour_seen, hour + 1):  # the hours before this scan held the last level
+            peak[h] = max(peak[h], level)
+        hour_seen = hour
+        level = occupancy
+        peak[hour] = max(peak[hour], level)
+    for h in range(hour_seen, 24):
+        peak[h] = max(peak[h], level)
+    return [(h, peak[h]) for h in range(8, 23)]
 
 
 def person_for_badge(user, person_pk):
