@@ -47,7 +47,8 @@ def occupancy_by_hour(centre: Centre, day: dt.date) -> list[tuple[int, int]]:
     """The highest occupancy reached in each hour of a day, from the door's log.
 
     An hour starts at the count the last scan before it left (the day starts at zero), so a
-    building full from 9 to 12 reads full at 10 even if nobody came or went in that hour.
+    building full from 9 to 12 reads full at 10 even if nobody came or went in that hour; today's
+    hours still to come stay empty.
     """
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
@@ -63,7 +64,10 @@ def occupancy_by_hour(centre: Centre, day: dt.date) -> list[tuple[int, int]]:
         hour_seen = hour
         level = occupancy
         peak[hour] = max(peak[hour], level)
-    for h in range(hour_seen, 24):
+    last_hour = 23
+    if day == timezone.localdate():  # today: the hours still to come are not drawn yet
+        last_hour = max(hour_seen, timezone.localtime(timezone.now(), tz).hour)
+    for h in range(hour_seen, last_hour + 1):
         peak[h] = max(peak[h], level)
     return [(h, peak[h]) for h in range(8, 23)]
 

@@ -42,3 +42,15 @@ def test_an_hour_without_scans_keeps_the_count_the_last_scan_left(centre):
 
 def test_a_day_without_scans_is_empty(centre):
     assert all(n == 0 for _, n in occupancy_by_hour(centre, dt.date(2026, 11, 3)))
+
+
+def test_today_the_hours_still_to_come_stay_empty(centre, monkeypatch):
+    day = dt.date(2026, 11, 4)
+    log(centre, at(day, 9, 0), 2)
+    monkeypatch.setattr(timezone, "now", lambda: at(day, 11, 30))
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
+
+    hours = dict(occupancy_by_hour(centre, day))
+
+    assert [hours[h] for h in (9, 10, 11)] == [2, 2, 2]
+    assert hours[12] == 0 and hours[18] == 0
