@@ -22,10 +22,21 @@ class Migration(migrations.Migration):
             name='centre',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='door_events', to='centre.centre'),
         ),
+        # On PostgreSQL, dropping the person column's own index also drops every other
+        # single-column index on it, the partial unique "one open presence" among them: take the
+        # constraint off first and put it back after.
+        migrations.RemoveConstraint(
+            model_name='presence',
+            name='presence_one_open',
+        ),
         migrations.AlterField(
             model_name='presence',
             name='person',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='presences', to='registry.person'),
+        ),
+        migrations.AddConstraint(
+            model_name='presence',
+            constraint=models.UniqueConstraint(condition=models.Q(('exited_at__isnull', True)), fields=('person',), name='presence_one_open'),
         ),
         migrations.AddIndex(
             model_name='doorevent',
