@@ -14,7 +14,7 @@ from markaz.engine import timetable as engine
 from markaz.programmes.models import Cohort, Enrolment
 
 from . import timetabling
-from .models import Closure, DoorEvent, HoursPeriod, Timetable
+from .models import Closure, HoursPeriod, Presence, Timetable
 from .services import badge_for, badge_token, door_scan
 
 TRAINERS = [
@@ -103,7 +103,7 @@ def _door_this_morning(centre) -> None:
     today = timezone.localdate()
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(today, dt.time(8, 45), tzinfo=tz)
-    if DoorEvent.objects.filter(centre=centre, at__gte=start).exists():
+    if Presence.objects.filter(centre=centre, entered_at__gte=start).exists():
         return
     people = [
         e.person

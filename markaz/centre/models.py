@@ -218,7 +218,9 @@ class Presence(models.Model):
 
 
 class DoorEvent(models.Model):
-    """Every scan at the door, refused ones included (an unknown or forged badge is logged)."""
+    """The door log: every scan that changed nothing — a repeat, a full building, a refused,
+    unknown or forged badge. Entries and exits are their Presence rows (older databases also
+    hold entry and exit events, from before that rule)."""
 
     class Kind(models.TextChoices):
         ENTRY = "entry", _("Entry")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from markaz.core.access import has_role, user_centre
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, Role
 
-from .models import Centre, DoorEvent, Presence, Room
+from .models import Centre, Presence, Room
 
 DOOR_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRAINER, Role.MENTOR})
 
@@ -44,28 +44,39 @@ def people_in_building(centre: Centre):
 
 
 def occupancy_by_hour(centre: Centre, day: dt.date) -> list[tuple[int, int]]:
-    """The highest occupancy reached in each hour of a day, from the door's log.
+    """The highest number of people inside in each hour of a day, from the presences (entries
+    and exits) that overlap it.
 
-    An hour starts at the count the last scan before it left (the day starts at zero), so a
-    building full from 9 to 12 reads full at 10 even if nobody came or went in that hour; today's
-    hours still to come stay empty.
+    An hour starts with the people already inside, so a building full from 9 to 12 reads full at
+    10 even if nobody came or went in that hour; today's hours still to come stay empty.
     """
+    from django.db.models import Q
+
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-    events = DoorEvent.objects.filter(
-        centre=centre, at__gte=start, at__lt=start + dt.timedelta(days=1)
-    ).order_by("at", "pk")
+    end = start + dt.timedelta(days=1)
+    level, changes = 0, []
+    for entered, exited in Presence.objects.filter(
+        Q(exited_at__isnull=True) | Q(exited_at__gt=start), centre=centre, entered_at__lt=end
+    ).values_list("entered_at", "exited_at"):
+        if entered <= start:
+            level += 1
+        else:
+            changes.append((entered, 1))
+        if exited is not None and exited < end:
+            changes.append((exited, -1))
+    changes.sort()  # at one instant, exits (-1) before entries: no phantom peak
     peak = [0] * 24
-    level, hour_seen = 0, 0
-    for at, occupancy in events.values_list("at", "occupancy"):
-        hour = timezone.localtime(at, tz).hour
-        for h in range(hour_seen, hour + 1):  # the hours before this scan held the last level
+    hour_seen = 0
+    for when, delta in changes:
+        hour = timezone.localtime(when, tz).hour
+        for h in range(hour_seen, hour + 1):  # the hours up to this change held the level
             peak[h] = max(peak[h], level)
         hour_seen = hour
-        level = occupancy
+        level += delta
         peak[hour] = max(peak[hour], level)
     last_hour = 23
-    if day == timezone.localdate():  # today: the hours still to come are not drawn yet
+    if day == timezone.localdate():
         last_hour = max(hour_seen, timezone.localtime(timezone.now(), tz).hour)
     for h in range(hour_seen, last_hour + 1):
         peak[h] = max(peak[h], level)

@@ -191,7 +191,9 @@ _COUNT_DOWN_SQL = (
 
 
 def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
-    """One scan at the door: an entry, an exit, a repeat, or a refusal — always logged.
+    """One scan at the door: an entry, an exit, a repeat, or a refusal — always recorded: an
+    entry opens a Presence and an exit closes it; a scan that changed nothing goes to the door
+    log (DoorEvent), refused and forged badges included.
 
     The building cap is the database's: an entry raises the centre's occupancy in one
     conditional UPDATE (below the maximum, and a CHECK constraint behind it), so the count stays
@@ -242,15 +244,7 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
                     return _log(cursor, centre, person_id, *repeat, at)
                 cursor.execute(_COUNT_DOWN_SQL, [centre.pk])
                 goodbye = _("Goodbye, %(name)s.") % {"name": badge.first_name}
-                return _log(
-                    cursor,
-                    centre,
-                    person_id,
-                    DoorEvent.Kind.EXIT,
-                    goodbye,
-                    at,
-                    counts=cursor.fetchone(),
-                )
+                return _done(centre, person_id, DoorEvent.Kind.EXIT, goodbye, cursor.fetchone())
             cursor.execute(_COUNT_UP_SQL, [centre.pk])
             counts = cursor.fetchone()
             if counts is None:
@@ -267,10 +261,19 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
                 cursor.execute(_COUNT_DOWN_SQL, [centre.pk])
                 return _log(cursor, centre, person_id, *repeat, at, counts=cursor.fetchone())
             welcome = _("Welcome, %(name)s.") % {"name": badge.first_name}
-            return _log(cursor, centre, person_id, DoorEvent.Kind.ENTRY, welcome, at, counts=counts)
+            return _done(centre, person_id, DoorEvent.Kind.ENTRY, welcome, counts)
+
+
+def _done(centre, person_id, kind, message, counts) -> ScanResult:
+    """An entry or an exit: its Presence row is its record (no door-log row besides)."""
+    occupancy, maximum = counts
+    if isinstance(centre, DoorCentre):
+        centre._max = maximum
+    return ScanResult(str(kind), message, occupancy, person_id)
 
 
 def _log(cursor, centre, person_id, kind, message, at, detail="", counts=None) -> ScanResult:
+    """A scan that changed nothing (a repeat, a full building, a refusal): the door log keeps it."""
     if counts is None:
         cursor.execute(
             "SELECT occupancy, max_occupancy FROM centre_centre WHERE id = %s", [centre.pk]

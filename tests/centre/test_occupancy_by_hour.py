@@ -1,12 +1,13 @@
-"""Occupancy through the day, as the roll-call page charts it."""
+"""Occupancy through the day, as the roll-call page charts it (from entries and exits)."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from markaz.centre.models import DoorEvent
+from markaz.centre.models import Presence
 from markaz.centre.selectors import occupancy_by_hour
+from tests.centre.conftest import enrolled_people
 
 pytestmark = pytest.mark.django_db
 
@@ -15,19 +16,26 @@ def at(day, hour, minute=0):
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
-def log(centre, when, occupancy, kind="entry"):
-    DoorEvent.objects.create(centre=centre, kind=kind, at=when, occupancy=occupancy)
+@pytest.fixture
+def people(centre, programme):
+    return enrolled_people(centre, programme, 5)
 
 
-def test_an_hour_without_scans_keeps_the_count_the_last_scan_left(centre):
+def visit(centre, person, entered, exited=None):
+    Presence.objects.create(centre=centre, person=person, entered_at=entered, exited_at=exited)
+
+
+def test_an_hour_without_comings_and_goings_keeps_the_people_inside(centre, people):
     day = dt.date(2026, 11, 2)
-    log(centre, at(day, 9, 5), 1)
-    log(centre, at(day, 9, 10), 2)
-    log(centre, at(day, 9, 20), 3)
-    log(centre, at(day, 12, 30), 2, "exit")
-    log(centre, at(day, 12, 40), 1, "exit")
-    log(centre, at(day, 14, 0), 0, "exit")
-    log(centre, at(day - dt.timedelta(days=1), 18, 0), 40)  # yesterday: not this day's count
+    visit(centre, people[0], at(day, 9, 5), at(day, 12, 30))
+    visit(centre, people[1], at(day, 9, 10), at(day, 12, 40))
+    visit(centre, people[2], at(day, 9, 20), at(day, 14, 0))
+    visit(
+        centre,
+        people[3],
+        at(day, 7, 0) - dt.timedelta(days=1),
+        at(day, 9, 0) - dt.timedelta(days=1),
+    )
 
     hours = dict(occupancy_by_hour(centre, day))
 
@@ -40,13 +48,34 @@ def test_an_hour_without_scans_keeps_the_count_the_last_scan_left(centre):
     assert hours[15] == 0 and hours[22] == 0
 
 
-def test_a_day_without_scans_is_empty(centre):
+def test_someone_left_inside_overnight_counts_from_the_start_of_the_day(centre, people):
+    day = dt.date(2026, 11, 5)
+    visit(centre, people[0], at(day, 20, 0) - dt.timedelta(days=1))  # never checked out
+    visit(centre, people[1], at(day, 10, 0), at(day, 10, 30))
+
+    hours = dict(occupancy_by_hour(centre, day))
+
+    assert hours[8] == 1 and hours[9] == 1 and hours[10] == 2 and hours[11] == 1
+
+
+def test_an_exit_and_an_entry_at_the_same_moment_are_no_peak(centre, people):
+    day = dt.date(2026, 11, 6)
+    visit(centre, people[0], at(day, 9, 0), at(day, 11, 0))
+    visit(centre, people[1], at(day, 11, 0), at(day, 12, 0))
+
+    hours = dict(occupancy_by_hour(centre, day))
+
+    assert hours[11] == 1
+
+
+def test_a_day_without_visits_is_empty(centre):
     assert all(n == 0 for _, n in occupancy_by_hour(centre, dt.date(2026, 11, 3)))
 
 
-def test_today_the_hours_still_to_come_stay_empty(centre, monkeypatch):
+def test_today_the_hours_still_to_come_stay_empty(centre, people, monkeypatch):
     day = dt.date(2026, 11, 4)
-    log(centre, at(day, 9, 0), 2)
+    visit(centre, people[0], at(day, 9, 0))
+    visit(centre, people[1], at(day, 9, 30))
     monkeypatch.setattr(timezone, "now", lambda: at(day, 11, 30))
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
 
