@@ -248,10 +248,7 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
             cursor.execute(_COUNT_UP_SQL, [centre.pk])
             counts = cursor.fetchone()
             if counts is None:
-                cursor.execute(
-                    "SELECT occupancy, max_occupancy FROM centre_centre WHERE id = %s", [centre.pk]
-                )
-                counts = cursor.fetchone()
+                counts = _counts(cursor, centre)
                 full = _(
                     "The building is full (%(max)s people). Please wait for someone to leave."
                 ) % {"max": counts[1]}
@@ -264,8 +261,13 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
             return _done(centre, person_id, DoorEvent.Kind.ENTRY, welcome, counts)
 
 
+def _counts(cursor, centre) -> tuple[int, int]:
+    cursor.execute("SELECT occupancy, max_occupancy FROM centre_centre WHERE id = %s", [centre.pk])
+    return cursor.fetchone()
+
+
 def _done(centre, person_id, kind, message, counts) -> ScanResult:
-    """An entry or an exit: its Presence row is its record (no door-log row besides)."""
+    """The answer to a scan; for an entry or an exit its Presence row is its whole record."""
     occupancy, maximum = counts
     if isinstance(centre, DoorCentre):
         centre._max = maximum
@@ -274,19 +276,12 @@ def _done(centre, person_id, kind, message, counts) -> ScanResult:
 
 def _log(cursor, centre, person_id, kind, message, at, detail="", counts=None) -> ScanResult:
     """A scan that changed nothing (a repeat, a full building, a refusal): the door log keeps it."""
-    if counts is None:
-        cursor.execute(
-            "SELECT occupancy, max_occupancy FROM centre_centre WHERE id = %s", [centre.pk]
-        )
-        counts = cursor.fetchone()
-    occupancy, maximum = counts
-    if isinstance(centre, DoorCentre):
-        centre._max = maximum
+    counts = counts or _counts(cursor, centre)
     cursor.execute(
         "INSERT INTO centre_doorevent (centre_id, person_id, kind, at, occupancy, detail) VALUES (%s, %s, %s, %s, %s, %s)",
-        [centre.pk, person_id, str(kind), at, occupancy, detail[:200]],
+        [centre.pk, person_id, str(kind), at, counts[0], detail[:200]],
     )
-    return ScanResult(str(kind), message, occupancy, person_id)
+    return _done(centre, person_id, kind, message, counts)
 
 
 @transaction.atomic
