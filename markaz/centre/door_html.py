@@ -2,7 +2,7 @@
 with them, and a template render cost as much as the check-in itself. Templates use the same
 functions through the `door` template tags, so the markup lives here only."""
 
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -22,18 +22,19 @@ def occupancy_badge(occupancy: int, maximum: int) -> str:
     return mark_safe(f'<span class="badge fs-5 {tone}" id="occupancy-count">{text}</span>')
 
 
-def scan_result(kind: str, message: str, occupancy: int, maximum: int) -> str:
-    css = KIND_CLASS.get(kind, "alert-danger")
-    return mark_safe(
+def _alert(css: str, kind: str, message: str) -> str:
+    return (
         f'<div class="alert fs-4 {css}" role="alert" data-kind="{escape(kind)}">\n'
         f'  <div dir="auto">{escape(message)}</div>\n</div>\n'
-        f'<div hx-swap-oob="innerHTML:#occupancy">{occupancy_badge(occupancy, maximum)}</div>'
+    )
+
+
+def scan_result(kind: str, message: str, occupancy: int, maximum: int) -> str:
+    return mark_safe(
+        _alert(KIND_CLASS.get(kind, "alert-danger"), kind, message)
+        + f'<div hx-swap-oob="innerHTML:#occupancy">{occupancy_badge(occupancy, maximum)}</div>'
     )
 
 
 def kiosk_expired(message: str) -> str:
-    return format_html(
-        '<div class="alert fs-5 alert-warning" role="alert" data-kind="kiosk-expired">'
-        '<div dir="auto">{}</div></div>',
-        message,
-    )
+    return mark_safe(_alert("alert-warning", "kiosk-expired", message))
