@@ -194,6 +194,24 @@ PATTERN = [
 ]
 
 
+# What a follow-up call fills in (the demo's recorded outcomes are saved with these).
+_OUTCOME_FIELDS = [
+    "status",
+    "attempts",
+    "contacted_on",
+    "employment_status",
+    "monthly_income_mad",
+    "income_band",
+    "sector",
+    "formal",
+    "business_created",
+    "jobs_created",
+    "further_training",
+    "recorded_by",
+    "recorded_at",
+]
+
+
 @transaction.atomic
 def demo_load_mentoring(centre, users) -> dict:
     today = timezone.localdate()
@@ -540,24 +558,7 @@ def _history(centre, coordinator, mentors, today) -> None:
             plans.append(plan)
             steps += plan_steps
             referrals += plan_referrals
-    FollowUp.objects.bulk_update(
-        outcomes,
-        [
-            "status",
-            "attempts",
-            "contacted_on",
-            "employment_status",
-            "monthly_income_mad",
-            "income_band",
-            "sector",
-            "formal",
-            "business_created",
-            "jobs_created",
-            "further_training",
-            "recorded_by",
-            "recorded_at",
-        ],
-    )
+    FollowUp.objects.bulk_update(outcomes, _OUTCOME_FIELDS)
     ActionPlan.objects.bulk_create(plans)
     for s in steps:
         s.plan_id = s.plan.pk
@@ -934,21 +935,4 @@ def _recent_alumni_outcomes(alumni, mentor_of: dict, today, rng) -> None:
         if rng.random() < 0.5:
             followups.pop("m3", None)  # not called yet: overdue
         outcomes += _outcomes(rng, followups, t, mentor_of.get(e.person_id), today)
-    FollowUp.objects.bulk_update(
-        outcomes,
-        [
-            "status",
-            "attempts",
-            "contacted_on",
-            "employment_status",
-            "monthly_income_mad",
-            "income_band",
-            "sector",
-            "formal",
-            "business_created",
-            "jobs_created",
-            "further_training",
-            "recorded_by",
-            "recorded_at",
-        ],
-    )
+    FollowUp.objects.bulk_update(outcomes, _OUTCOME_FIELDS)
