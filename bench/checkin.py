@@ -9,9 +9,11 @@ bare requests and check-ins (the server's speed drifts on a shared machine; alte
 both sides see the same drift) and reports the totals, the ratio and each round's ratio.
 
 Each check-in is the kiosk page's POST (its signed kiosk token, as the page sends it) that
-verifies the badge signature, checks the enrolment, raises the building's occupancy under its
-cap, records the presence, logs the door event and returns the answer fragment. The database
-holds HISTORY_DAYS evenings of past visits and door events for every learner first.
+verifies the badge signature, checks the enrolment and the person's last visit, opens the
+presence (the database's triggers raise the building's occupancy under its cap) and returns the
+answer fragment with the count. The bare view is `/healthz`, the first pattern of the URLconf
+(the kiosk's route is next). The database holds HISTORY_DAYS evenings of past visits and door
+events for every learner first.
 """
 
 import http.client

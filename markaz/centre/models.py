@@ -24,7 +24,9 @@ class Centre(BilingualName):
         _("maximum age"), default=35, validators=[MinValueValidator(10), MaxValueValidator(80)]
     )
     occupancy = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Youth in the building now (kept by the door)."
+        default=0,
+        editable=False,
+        help_text="Youth in the building now: its open presences, counted by the database.",
     )
 
     class Meta:
@@ -191,7 +193,11 @@ class Badge(models.Model):
 
 
 class Presence(models.Model):
-    """Someone in the building: from entry to exit. At most one open presence per person."""
+    """Someone in the building: from entry to exit. At most one open presence per person.
+
+    Triggers (migration centre/0007) keep Centre.occupancy equal to the centre's open
+    presences, whoever writes them; SQLite drops them when Django rebuilds this table, so a
+    migration that alters its fields must drop and re-create them around the change."""
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="presences")
     # (person, entered_at) instead of the plain person index: the door looks up a person's

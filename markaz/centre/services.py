@@ -5,7 +5,7 @@ import secrets
 import time
 
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,14 +180,7 @@ _ENTER_SQL = (
     "INSERT INTO centre_presence (centre_id, person_id, entered_at) VALUES (%s, %s, %s)"
     " ON CONFLICT (person_id) WHERE exited_at IS NULL DO NOTHING"
 )
-_COUNT_UP_SQL = (
-    "UPDATE centre_centre SET occupancy = occupancy + 1"
-    " WHERE id = %s AND occupancy < max_occupancy RETURNING occupancy, max_occupancy"
-)
-_COUNT_DOWN_SQL = (
-    "UPDATE centre_centre SET occupancy = occupancy - 1"
-    " WHERE id = %s RETURNING occupancy, max_occupancy"
-)
+_EXIT_SQL = "UPDATE centre_presence SET exited_at = %s WHERE id = %s AND exited_at IS NULL"
 
 
 def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
@@ -195,17 +188,19 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
     entry opens a Presence and an exit closes it; a scan that changed nothing goes to the door
     log (DoorEvent), refused and forged badges included.
 
-    The building cap is the database's: an entry raises the centre's occupancy in one
-    conditional UPDATE (below the maximum, and a CHECK constraint behind it), so the count stays
-    right however many scans arrive at once; one open presence per person is a unique
-    constraint. A scan within REPEAT_WINDOW of the person's last entry or exit is the same event.
+    The building cap is the database's: triggers keep the centre's occupancy equal to its open
+    presences, and a CHECK constraint keeps it at most the maximum, so an entry past the cap
+    fails as a whole however many scans arrive at once (migration centre/0007); one open
+    presence per person is a unique constraint. A scan within REPEAT_WINDOW of the person's
+    last entry or exit is the same event.
 
     This is the door's hot path (a queue of scans at opening time), so it speaks SQL directly,
     portable between SQLite and PostgreSQL: one read (the badge, its holder's enrolment and last
-    presence), then a short write transaction. The read may be a moment old when the write
-    starts; every write is conditional on the state it expects (no open presence for an entry,
-    this presence still open for an exit), so two scans of one badge racing each other make one
-    event and a repeat.
+    presence), then one write statement — its own transaction, so the write lock is held only
+    inside the database, never while the thread waits for Python's. The read may be a moment
+    old when the write runs; the write is conditional on the state it expects (no open presence
+    for an entry, this presence still open for an exit), so two scans of one badge racing each
+    other make one event and a repeat.
     """
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
@@ -234,31 +229,37 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
         repeat = (DoorEvent.Kind.REPEAT, _("Already recorded a moment ago."))
         if badge.recent:
             return _log(cursor, centre, person_id, *repeat, at)
+        if badge.inside:
+            if not _write(cursor, _EXIT_SQL, [at, badge.presence_id]):
+                # Someone else's scan of this badge got there first.
+                return _log(cursor, centre, person_id, *repeat, at)
+            goodbye = _("Goodbye, %(name)s.") % {"name": badge.first_name}
+            return _done(centre, person_id, DoorEvent.Kind.EXIT, goodbye, _counts(cursor, centre))
+        try:
+            entered = _write(cursor, _ENTER_SQL, [centre.pk, person_id, at])
+        except IntegrityError as exc:
+            if "centre_building_cap" not in str(exc):
+                raise
+            counts = _counts(cursor, centre)
+            full = _("The building is full (%(max)s people). Please wait for someone to leave.") % {
+                "max": counts[1]
+            }
+            return _log(cursor, centre, person_id, DoorEvent.Kind.FULL, full, at, counts=counts)
+        if not entered:  # already inside: a racing scan of this badge entered
+            return _log(cursor, centre, person_id, *repeat, at)
+        welcome = _("Welcome, %(name)s.") % {"name": badge.first_name}
+        return _done(centre, person_id, DoorEvent.Kind.ENTRY, welcome, _counts(cursor, centre))
+
+
+def _write(cursor, sql: str, params: list) -> int:
+    """One write statement, its own transaction; inside a caller's transaction it gets a
+    savepoint, so a refused entry leaves that transaction usable. Returns the rows written."""
+    if connection.in_atomic_block:
         with transaction.atomic():
-            if badge.inside:
-                cursor.execute(
-                    "UPDATE centre_presence SET exited_at = %s WHERE id = %s AND exited_at IS NULL",
-                    [at, badge.presence_id],
-                )
-                if not cursor.rowcount:  # someone else's scan of this badge got there first
-                    return _log(cursor, centre, person_id, *repeat, at)
-                cursor.execute(_COUNT_DOWN_SQL, [centre.pk])
-                goodbye = _("Goodbye, %(name)s.") % {"name": badge.first_name}
-                return _done(centre, person_id, DoorEvent.Kind.EXIT, goodbye, cursor.fetchone())
-            cursor.execute(_COUNT_UP_SQL, [centre.pk])
-            counts = cursor.fetchone()
-            if counts is None:
-                counts = _counts(cursor, centre)
-                full = _(
-                    "The building is full (%(max)s people). Please wait for someone to leave."
-                ) % {"max": counts[1]}
-                return _log(cursor, centre, person_id, DoorEvent.Kind.FULL, full, at, counts=counts)
-            cursor.execute(_ENTER_SQL, [centre.pk, person_id, at])
-            if not cursor.rowcount:  # already inside: a racing scan of this badge entered
-                cursor.execute(_COUNT_DOWN_SQL, [centre.pk])
-                return _log(cursor, centre, person_id, *repeat, at, counts=cursor.fetchone())
-            welcome = _("Welcome, %(name)s.") % {"name": badge.first_name}
-            return _done(centre, person_id, DoorEvent.Kind.ENTRY, welcome, counts)
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    cursor.execute(sql, params)
+    return cursor.rowcount
 
 
 def _counts(cursor, centre) -> tuple[int, int]:
@@ -288,8 +289,15 @@ def _log(cursor, centre, person_id, kind, message, at, detail="", counts=None) -
 def door_close_day(*, centre: Centre, actor, now=None) -> int:
     """At closing time: everyone still marked inside is checked out (the count starts at 0)."""
     now = now or timezone.now()
-    n = Presence.objects.filter(centre=centre, exited_at__isnull=True).update(exited_at=now)
-    Centre.objects.filter(pk=centre.pk).update(occupancy=0)
+    # The open presences are locked first, then closed (the triggers count each one down, so
+    # the count ends at 0): an exit scanned meanwhile locks its presence, then the centre, the
+    # same order, so the two can't deadlock.
+    open_ids = list(
+        Presence.objects.select_for_update()
+        .filter(centre=centre, exited_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    n = Presence.objects.filter(pk__in=open_ids, exited_at__isnull=True).update(exited_at=now)
     audit_record(actor=actor, action="door_close_day", centre=centre, detail={"closed": n})
     return n
 
