@@ -79,8 +79,13 @@ def database_from_env(env: dict) -> dict:
         "NAME": env.get("MARKAZ_SQLITE_PATH") or VAR_DIR / "markaz.sqlite3",
         "OPTIONS": {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
-            # at the start of a transaction so two writers never deadlock mid-way.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            # at the start of a transaction so two writers never deadlock mid-way. A checkpoint
+            # every 10,000 WAL pages (40 MB) rather than 1,000: each one syncs the files to disk,
+            # and at the default a door check-in paid a third of its write in those syncs.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+                " PRAGMA wal_autocheckpoint=10000;"
+            ),
             "transaction_mode": "IMMEDIATE",
         },
         # Keep each thread's connection: opening one (and its PRAGMAs) costs more than a check-in.

@@ -183,6 +183,45 @@ _ENTER_SQL = (
 _EXIT_SQL = "UPDATE centre_presence SET exited_at = %s WHERE id = %s AND exited_at IS NULL"
 
 
+class _DoorCursor:
+    """The database driver's own cursor, for the door's few statements. Django's cursor wrapper
+    (placeholder rewriting by regular expression, error wrapping, debug bookkeeping) cost about
+    a third of a scan's time in the database; here each statement's placeholders are rewritten
+    once, and the one error the door expects (the building cap's CHECK) is raised as Django's
+    IntegrityError. Plain SQL with %s placeholders, run in the connection's current transaction
+    (autocommit, or the caller's atomic block)."""
+
+    _qmark_sql: dict[str, str] = {}
+
+    def __init__(self):
+        connection.ensure_connection()
+        self._cursor = connection.connection.cursor()
+        self._qmark = connection.vendor == "sqlite"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._cursor.close()
+
+    def execute(self, sql: str, params: list) -> None:
+        if self._qmark:
+            sql = self._qmark_sql.get(sql) or self._qmark_sql.setdefault(
+                sql, sql.replace("%s", "?")
+            )
+        try:
+            self._cursor.execute(sql, params)
+        except connection.Database.IntegrityError as exc:
+            raise IntegrityError(*exc.args) from exc
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
 def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
     """One scan at the door: an entry, an exit, a repeat, or a refusal — always recorded: an
     entry opens a Presence and an exit closes it; a scan that changed nothing goes to the door
@@ -204,7 +243,7 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
     """
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
+    with _DoorCursor() as cursor:
         badge, problem = _resolve(centre, raw, now, cursor)
         if badge is None:
             return _log(
