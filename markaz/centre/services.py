@@ -235,8 +235,8 @@ def door_scan(*, centre: Centre, raw: str, now=None) -> ScanResult:
 
     This is the door's hot path (a queue of scans at opening time), so it speaks SQL directly,
     portable between SQLite and PostgreSQL: one read (the badge, its holder's enrolment and last
-    presence), then one write statement — its own transaction, so the write lock is held only
-    inside the database, never while the thread waits for Python's. The read may be a moment
+    presence), then one write statement — its own transaction, so SQLite's write lock is held
+    only inside the database, never while the thread waits for the GIL. The read may be a moment
     old when the write runs; the write is conditional on the state it expects (no open presence
     for an entry, this presence still open for an exit), so two scans of one badge racing each
     other make one event and a repeat.
