@@ -7,9 +7,14 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: run test lint bench venv migrate demo serve messages lock clean
 
+# The lock is complete (every package, pinned, with its hashes), so pip installs it as it is,
+# without resolving again (--no-deps): the result does not depend on which pip the interpreter
+# ships nor on what the index published since the lock was made. `pip check` then proves that
+# every installed package's requirements are met by the lock.
 $(BIN)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements.lock
+	$(BIN)/pip check
 	touch $@
 
 venv: $(BIN)/.installed
@@ -18,14 +23,20 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
-demo: migrate
-	$(PY) manage.py load_demo
+# MARKAZ_DEMO=0: an empty install (no demo); every page then leads to the first-run page /setup/.
+MARKAZ_DEMO ?= 1
 
-## make run: set up, load the Berkane demo and serve on http://127.0.0.1:8000
+demo: migrate
+	@if [ "$(MARKAZ_DEMO)" = "0" ]; then echo "MARKAZ_DEMO=0: no demo loaded; open /setup/"; \
+	else $(PY) manage.py load_demo; fi
+
+## make run: set up, load the Berkane demo (unless MARKAZ_DEMO=0) and serve on http://127.0.0.1:8000
+## The background worker is restarted if it ever dies (a supervisor loop, logged to var/worker.log).
 run: demo
 	@echo "Markaz on http://127.0.0.1:8000  (Ctrl-C to stop)"
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & worker=$$!; \
+	( while true; do $(PY) manage.py db_worker --queue-name default; \
+	  echo "worker exited ($$?); restarting in 2 s"; sleep 2; done ) >>var/worker.log 2>&1 & worker=$$!; \
 	$(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
 
 ## make test: lint, then the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
@@ -55,6 +66,11 @@ bench: migrate
 ## make lock: re-pin the dependencies after editing pyproject.toml
 lock: venv
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras -o requirements.lock pyproject.toml
+	@echo "Checking that the new lock installs as make venv installs it (no resolving, pip check)..."
+	rm -rf var/lock-check && $(PYTHON) -m venv var/lock-check
+	var/lock-check/bin/pip install --quiet --no-deps --require-hashes -r requirements.lock
+	var/lock-check/bin/pip check
+	rm -rf var/lock-check
 
 clean:
 	rm -rf var/static var/test.sqlite3

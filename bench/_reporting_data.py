@@ -559,6 +559,7 @@ def generate(plan: Plan) -> dict:
                         "",
                         ts(start),
                         ts(start + dt.timedelta(hours=SESSION_HOURS)),
+                        0,  # present_count: recounted from the marks below
                     )
                 )
             if len(rows) >= 20000:
@@ -612,6 +613,7 @@ def generate(plan: Plan) -> dict:
                 "slot",
                 "starts_at",
                 "ends_at",
+                "present_count",
             ],
             session_chunks(),
         )

@@ -30,6 +30,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _smoke import smoke_sizes  # noqa: E402
+
+SMOKE = smoke_sizes(BENCH_ALLOC_SIZES="200,400", BENCH_ALLOC_N="5000", BENCH_ALLOC_COHORTS="20")
 
 from markaz.engine.allocation import (  # noqa: E402
     Applicant,
@@ -210,6 +215,7 @@ def main() -> None:
         return
     report: dict = {
         "benchmark": "allocation",
+        "smoke": SMOKE,
         "vs_matching": list(map(compare_with_matching, SIZES)),
     }
     report["scale"] = {}
@@ -234,6 +240,8 @@ def main() -> None:
         "peak_rss_1M_mb": max(inst["peak_rss_mb"], arr["peak_rss_mb"]) < 2048,
     }
     print(json.dumps(report, indent=1))
+    if not all(row["identical"] for row in report["vs_matching"]):
+        sys.exit(1)  # a different assignment from `matching` is a bug, whatever the speed
 
 
 if __name__ == "__main__":

@@ -30,13 +30,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB = ROOT / "var" / "bench-checkin.sqlite3"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _smoke import smoke_sizes  # noqa: E402
+
+SMOKE = smoke_sizes(
+    BENCH_LEARNERS="200", BENCH_HISTORY_DAYS="2", BENCH_ROUNDS="2", BENCH_BARE_REQUESTS="100"
+)
+DB = ROOT / "var" / ("bench-checkin-smoke.sqlite3" if SMOKE else "bench-checkin.sqlite3")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "5000"))
-ROUNDS = 10
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
 HISTORY_DAYS = int(os.environ.get("BENCH_HISTORY_DAYS", "40"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
-BARE_REQUESTS = 1000
+BARE_REQUESTS = int(os.environ.get("BENCH_BARE_REQUESTS", "1000"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 THREADS = os.environ.get("BENCH_THREADS", "4")
 
@@ -286,6 +293,7 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "checkin",
+                "smoke": SMOKE,
                 "server": f"gunicorn {WORKERS} workers x {THREADS} threads, SQLite WAL, loopback",
                 "clients": CLIENTS,
                 "checkins": len(tokens),

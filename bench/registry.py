@@ -19,14 +19,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB = ROOT / "var" / "bench-registry.sqlite3"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _smoke import smoke_sizes  # noqa: E402
+
+SMOKE = smoke_sizes(BENCH_PERSONS="500", BENCH_IMPORT_ROWS="50", BENCH_SEARCHES="3")
+DB = ROOT / "var" / ("bench-registry-smoke.sqlite3" if SMOKE else "bench-registry.sqlite3")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
 os.environ["MARKAZ_SQLITE_PATH"] = str(DB)
 os.environ.pop("DATABASE_URL", None)
 
 PERSONS = int(os.environ.get("BENCH_PERSONS", "100000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
-SEARCHES_PER_KIND = 40
+SEARCHES_PER_KIND = int(os.environ.get("BENCH_SEARCHES", "40"))
 
 
 def main() -> None:
@@ -194,6 +199,7 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "registry",
+                "smoke": SMOKE,
                 "database": "sqlite (WAL)",
                 "persons": Person.objects.count() - result["created"],
                 "seed_seconds": round(seed_seconds, 1),

@@ -40,11 +40,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 VAR = ROOT / "var"
-SQLITE_DB = VAR / "bench-reporting.sqlite3"
+
+from _smoke import smoke_sizes  # noqa: E402
+
+# Smoke: 500 youth in their own databases (never the full run's data), one run, two requests.
+SMOKE = smoke_sizes(
+    BENCH_REPORTING_SQLITE=str(VAR / "bench-reporting-smoke.sqlite3"),
+    BENCH_PG_URL="postgres://postgres@127.0.0.1:5432/markaz_bench_smoke",
+    BENCH_RUNS="1",
+    BENCH_REQUESTS="2",
+)
+SQLITE_DB = Path(os.environ.get("BENCH_REPORTING_SQLITE", str(VAR / "bench-reporting.sqlite3")))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/markaz_bench")
 START, END = dt.date(2023, 1, 1), dt.date(2025, 12, 31)
-RUNS = 3
-REQUESTS = 20
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
 TARGET_S = 2.0
 
 
@@ -1080,7 +1090,9 @@ def parent(scale: float, rebuild: bool, only: list[str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rebuild", action="store_true", help="Regenerate the data.")
-    ap.add_argument("--scale", type=float, default=1.0, help="1.0: 100,000 youth.")
+    ap.add_argument(
+        "--scale", type=float, default=0.005 if SMOKE else 1.0, help="1.0: 100,000 youth."
+    )
     ap.add_argument("--only", choices=["sqlite", "postgres"], action="append")
     ap.add_argument("--worker", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -1094,7 +1106,12 @@ def main() -> None:
             out = {"error": f"{type(exc).__name__}: {exc}"}
         print(json.dumps(out, default=str))
         return
-    print(json.dumps(parent(args.scale, args.rebuild, args.only or ["sqlite", "postgres"])))
+    report = parent(args.scale, args.rebuild or SMOKE, args.only or ["sqlite", "postgres"])
+    report["smoke"] = SMOKE
+    print(json.dumps(report))
+    failed = [db for db in ("sqlite", "postgres") if "error" in report[db]]
+    if failed or report["agree"] is False or report["agree_sqlite_postgres"] is False:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,11 @@ from statistics import fmean
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _smoke import smoke_sizes  # noqa: E402
+
+SMOKE = smoke_sizes(BENCH_TIME_LIMIT="1", BENCH_INSTANCES="C101,R201", BENCH_PLAN_TIME_LIMIT="3")
 
 from markaz.engine.routing import parse_instance, read_solomon, solve, solve_vrptw  # noqa: E402
 
@@ -231,11 +236,14 @@ def main(argv: list[str]) -> int:
     if any(w not in PARTS for w in wanted):
         print("usage: bench/routing.py [solomon|berkane]", file=sys.stderr)
         return 2
-    report: dict = {"benchmark": "routing"}
+    report: dict = {"benchmark": "routing", "smoke": SMOKE}
     for part in wanted:
         report["berkane_plan" if part == "berkane" else part] = PARTS[part]()
     print(json.dumps(report, indent=1, ensure_ascii=False))
-    return 0
+    broken = (report.get("solomon", {}).get("all_feasible") is False) or bool(
+        report.get("berkane_plan", {}).get("window_violations")
+    )
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":

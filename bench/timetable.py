@@ -28,12 +28,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "bench" / "data"))
 
 import timefold_school_large as tf  # noqa: E402
+from _smoke import smoke_sizes  # noqa: E402
 
 from markaz.engine.timetable import parse_instance, solve, validate_assignments  # noqa: E402
 
+SMOKE = smoke_sizes(BENCH_TT_TIME_LIMIT="3")
 TIME_LIMIT = float(os.environ.get("BENCH_TT_TIME_LIMIT", "30"))
 WORKERS = int(os.environ.get("BENCH_TT_WORKERS", "2"))
 
@@ -212,11 +215,13 @@ def main() -> None:
     ]
     print(
         json.dumps(
-            {"time_limit_s": TIME_LIMIT, "workers": WORKERS, "berkane": berkane,
+            {"benchmark": "timetable", "smoke": SMOKE, "time_limit_s": TIME_LIMIT, "workers": WORKERS, "berkane": berkane,
              "timefold_large": large},
             ensure_ascii=False,
         )
     )  # fmt: skip
+    if berkane.get("hard_violations") != 0 or large.get("hard_violations") != 0:
+        sys.exit(1)  # no timetable, or one that breaks a hard rule: a bug, whatever the speed
 
 
 if __name__ == "__main__":
