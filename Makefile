@@ -55,13 +55,10 @@ messages: venv
 	$(PY) manage.py makemessages -l fr -l ar --no-obsolete --ignore=.venv --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv
 
+## make bench: every benchmark (bench/*.py), each printing one JSON object; BENCH_ARGS=--smoke for
+## the tiny mode .ci/run uses
 bench: migrate
-	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) bench/registry.py
-	$(PY) bench/allocation.py
-	$(PY) bench/timetable.py
-	$(PY) bench/checkin.py
-	$(PY) bench/routing.py
-	$(PY) bench/reporting.py
+	@for b in bench/[a-z]*.py; do echo "== $$b" >&2; $(PY) $$b $(BENCH_ARGS) || exit 1; done
 
 ## make lock: re-pin the dependencies after editing pyproject.toml
 lock: venv
