@@ -33,3 +33,60 @@ def test_production_settings_refuse_to_start_without_a_secret():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_the_demo_loader_refuses_production_settings(tmp_path):
+    db = tmp_path / "production.sqlite3"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "a-long-random-secret-for-the-check-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "markaz.example.org",
+        "MARKAZ_SQLITE_PATH": str(db),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "never loaded with production settings" in result.stderr
+    # Nothing was written: the database was not even created.
+    assert not db.exists() or db.stat().st_size == 0
+
+
+def test_each_local_install_makes_its_own_secret_key(tmp_path):
+    """The local settings' key is not a public default: made on first run, kept, private."""
+    from config.settings.local import install_secret_key
+
+    path = tmp_path / "var" / "secret_key"
+    first = install_secret_key(path)
+    assert len(first) >= 50 and "not-secret" not in first
+    assert install_secret_key(path) == first  # kept across restarts
+    assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert install_secret_key(tmp_path / "other" / "secret_key") != first  # one per install
+    assert list(path.parent.iterdir()) == [path]  # no draft left behind
+
+
+def test_local_settings_never_use_a_committed_secret(tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "MARKAZ_SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "MARKAZ_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+    }
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    assert key == (tmp_path / "secret_key").read_text().strip()
+    for committed in ROOT.glob("config/settings/*.py"):
+        assert key not in committed.read_text()

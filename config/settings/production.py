@@ -34,4 +34,6 @@ LANGUAGE_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# `load_demo` refuses to run: the demo's synthetic people never join a centre's real ones.
+MARKAZ_DEMO_ALLOWED = False
 MARKAZ_SYNTHETIC_DATA = os.environ.get("MARKAZ_SYNTHETIC_DATA", "0") == "1"

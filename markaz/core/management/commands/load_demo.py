@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from markaz.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 
@@ -7,6 +8,11 @@ class Command(BaseCommand):
     help = "Load the Berkane demo (synthetic people). Running it twice changes nothing."
 
     def handle(self, *args, **options):
+        if not getattr(settings, "MARKAZ_DEMO_ALLOWED", True):
+            # A production database holds real people: synthetic ones must never join them.
+            raise CommandError(
+                "The Berkane demo (synthetic people) is never loaded with production settings."
+            )
         result = demo_load()
         self.stdout.write(
             self.style.SUCCESS(
