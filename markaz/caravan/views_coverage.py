@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required
 from markaz.core.forms import BootstrapMixin
+from markaz.core.spreadsheets import workbook_neutralise
 
 from . import children
 from . import coverage as cov
@@ -182,6 +183,7 @@ def coverage_xlsx(request):
         ws.sheet_view.rightToLeft = request.LANGUAGE_CODE.startswith("ar")
         ws.column_dimensions["B"].width = 32
 
+    workbook_neutralise(wb)  # a school named "=HYPERLINK(…)" stays text
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(

@@ -8,7 +8,6 @@ only choose the window and the language.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -17,6 +16,8 @@ import zipfile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from markaz.core.spreadsheets import SafeDictWriter, workbook_neutralise
 
 from . import present
 from .present import DIMENSIONS, Labels, dimension_label
@@ -188,6 +189,7 @@ def xlsx_bytes(pack: dict, *, centre, lang: str) -> bytes:
         for sheet in wb.worksheets:
             sheet.sheet_view.rightToLeft = rtl
             sheet.column_dimensions["A"].width = max(sheet.column_dimensions["A"].width or 0, 24)
+    workbook_neutralise(wb)  # names typed by people (programmes, communes) stay text
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -264,7 +266,7 @@ def csv_rows(pack: dict, *, centre, lang: str) -> list[dict]:
 
 def _csv(rows: list[dict], columns: list[str]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer = SafeDictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     # A byte-order mark, so spreadsheet programs read the Arabic as UTF-8.
