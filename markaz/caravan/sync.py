@@ -32,6 +32,9 @@ MAX_PER_SEX = 200
 MAX_KITS = 200
 MAX_NOTES = 2000
 MAX_ITEMS = 100
+# A tablet's clock may run a little ahead of the server's; a recording time further ahead is
+# not a time the record was made.
+CLOCK_SKEW = dt.timedelta(minutes=10)
 
 # The grades of each school level (Moroccan system), in order.
 GRADES: dict[str, list[str]] = {
@@ -224,9 +227,10 @@ def _count(value: Any, *, ceiling: int) -> int | None:
     return value
 
 
-def report_clean(raw: Any) -> CleanReport:
+def report_clean(raw: Any, *, user=None) -> CleanReport:
     """Check one uploaded item; raise ItemInvalid with messages per field (in the user's
-    language) when anything is wrong."""
+    language) when anything is wrong. With `user`, a visit must be one they work on
+    (`visits_for_crew`): a crew member reports on their own vehicle's visits only."""
     if not isinstance(raw, dict):
         raise ItemInvalid({"__all__": [_("This record is not readable.")]})
     errors: dict[str, list[str]] = {}
@@ -256,14 +260,22 @@ def report_clean(raw: Any) -> CleanReport:
         visit = Visit.objects.filter(pk=visit_id).first() if str(visit_id).isdigit() else None
         if visit is None:
             fail("visit", _("Unknown visit."))
+        elif user is not None and not visits_for_crew(user).filter(pk=visit.pk).exists():
+            fail("visit", _("This visit belongs to another vehicle's crew."))
         elif school is not None and visit.school_id != school.pk:
             fail("visit", _("This visit is not planned at this school."))
 
-    day = parse_date(str(raw.get("date") or "")) if raw.get("date") else None
+    try:
+        day = parse_date(str(raw.get("date") or "")) if raw.get("date") else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+        day = None
+    today = timezone.localdate()
     if day is None:
         fail("date", _("Enter a valid date."))
-    elif day > timezone.localdate() + dt.timedelta(days=1):
+    elif day > today + dt.timedelta(days=1):
         fail("date", _("The date is in the future."))
+    elif day < _school_year_start(today):
+        fail("date", _("The date is before this school year: a visit is reported in its year."))
 
     totals = {}
     for sex in ("girls", "boys"):
@@ -331,9 +343,14 @@ def report_clean(raw: Any) -> CleanReport:
 
     recorded_at = timezone.now()
     if raw.get("recorded_at"):
-        parsed = parse_datetime(str(raw["recorded_at"]))
+        try:
+            parsed = parse_datetime(str(raw["recorded_at"]))
+        except ValueError:
+            parsed = None
         if parsed is None or timezone.is_naive(parsed):
             fail("recorded_at", _("The recording time is not valid."))
+        elif parsed > recorded_at + CLOCK_SKEW:
+            fail("recorded_at", _("The recording time is in the future."))
         else:
             recorded_at = parsed
 
@@ -354,6 +371,15 @@ def report_clean(raw: Any) -> CleanReport:
         notes=notes.strip(),
         recorded_at=recorded_at,
     )
+
+
+def _school_year_start(today: dt.date) -> dt.date:
+    """1 September of the school year holding `today`; in September a tablet that was offline
+    over the summer may still send the past year's last reports, so then the year before's."""
+    first = today.year if today.month >= 9 else today.year - 1
+    if today.month == 9:
+        first -= 1
+    return dt.date(first, 9, 1)
 
 
 def _report_content(report: VisitReport) -> dict[str, Any]:
@@ -387,7 +413,7 @@ def visit_report_sync(*, user, item: Any) -> SyncResult:
     require_role(user, TABLET_ROLES)
     client_id = str(item.get("client_id", "")) if isinstance(item, dict) else ""
     try:
-        clean = report_clean(item)
+        clean = report_clean(item, user=user)
     except ItemInvalid as invalid:
         return SyncResult(client_id=client_id, status="error", errors=invalid.errors)
     client_id = str(clean.client_id)
@@ -418,6 +444,13 @@ def _report_store(*, user, clean: CleanReport) -> SyncResult:
             client_id=client_id, status="ok", action="created", version=report.version
         )
 
+    if report.visit_id and not visits_for_crew(user).filter(pk=report.visit_id).exists():
+        # The stored report is on another crew's visit: not theirs to change, even by moving it.
+        return SyncResult(
+            client_id=client_id,
+            status="error",
+            errors={"visit": [_("This visit belongs to another vehicle's crew.")]},
+        )
     if _report_content(report) == clean.content():
         return SyncResult(
             client_id=client_id, status="ok", action="unchanged", version=report.version

@@ -140,7 +140,7 @@ def tablet_reports(request):
     """POST a JSON list of reports; answer one result per item, in the same order."""
     try:
         items = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         items = None
     if isinstance(items, dict) and isinstance(items.get("reports"), list):
         items = items["reports"]
