@@ -22,3 +22,5 @@ urlpatterns = [
     path("", include("markaz.mentoring.urls")),
     path("", include("markaz.core.urls")),
 ]
+
+handler400 = "markaz.core.views.bad_request"

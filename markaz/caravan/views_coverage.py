@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required
-from markaz.core.forms import BootstrapMixin
+from markaz.core.errors import UserInputError
+from markaz.core.forms import BootstrapMixin, BoundedDateField
 from markaz.core.spreadsheets import workbook_neutralise
 
 from . import children
@@ -27,16 +28,20 @@ from .models import School, Workshop
 
 
 class PeriodForm(BootstrapMixin, forms.Form):
-    start = forms.DateField(
+    start = BoundedDateField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+    def refused(self) -> bool:
+        """Dates were given and are not valid (the page says why, answering 400)."""
+        return self.is_bound and not self.is_valid()
 
     def period(self) -> cov.Period:
         default = cov.school_year()
@@ -91,7 +96,7 @@ class BookingForm(BootstrapMixin, forms.Form):
 @role_required(*cov.COVERAGE_ROLES)
 def coverage(request):
     form = PeriodForm(request.GET or None)
-    period = form.period()
+    period = form.period()  # the school year while the dates given are refused
     figures = cov.coverage_for_user(request.user, period)
     svg = province_svg(
         cov.coverage_map_points(figures), commune_values=figures.commune_values(), width=800
@@ -108,8 +113,9 @@ def coverage(request):
             "levels": levels,
             "areas": areas,
             "map_svg": mark_safe(svg),  # built from escaped parts in maps.province_svg
-            "query": request.GET.urlencode(),
+            "query": "" if form.refused() else request.GET.urlencode(),
         },
+        status=400 if form.refused() else 200,
     )
 
 
@@ -118,7 +124,10 @@ def coverage_xlsx(request):
     """The coverage figures as a workbook, one sheet per breakdown."""
     from openpyxl import Workbook
 
-    period = PeriodForm(request.GET or None).period()
+    form = PeriodForm(request.GET or None)
+    if form.refused():
+        raise UserInputError(" ".join(e for errors in form.errors.values() for e in errors))
+    period = form.period()
     figures = cov.coverage_for_user(request.user, period)
     wb = Workbook()
     sheet = wb.active

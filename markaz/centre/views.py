@@ -151,12 +151,12 @@ def cohort_badges_pdf(request, cohort_pk: int):
 
 
 def _monday(value) -> dt.date:
+    """The Monday of `?week=` (today's week when absent); a bad date is a 400 with a message."""
     import datetime as dt
 
-    try:
-        day = dt.date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
+    from markaz.core.forms import query_day
+
+    day = query_day(value, default=timezone.localdate())
     return day - dt.timedelta(days=day.weekday())
 
 
@@ -245,6 +245,7 @@ def week_view(request):
 
     from django.contrib.auth import get_user_model
 
+    from markaz.core.forms import query_id
     from markaz.programmes.models import Cohort
 
     from . import timetabling
@@ -252,11 +253,13 @@ def week_view(request):
 
     centre = selectors.door_centre_for_user(request.user)
     monday = _monday(request.GET.get("week"))
-    room = Room.objects.filter(centre=centre, pk=request.GET.get("room") or 0).first()
-    cohort = Cohort.objects.filter(centre=centre, pk=request.GET.get("cohort") or 0).first()
+    room = Room.objects.filter(centre=centre, pk=query_id(request.GET.get("room")) or 0).first()
+    cohort = Cohort.objects.filter(
+        centre=centre, pk=query_id(request.GET.get("cohort")) or 0
+    ).first()
     trainer = (
         get_user_model()
-        .objects.filter(staff_profile__centre=centre, pk=request.GET.get("trainer") or 0)
+        .objects.filter(staff_profile__centre=centre, pk=query_id(request.GET.get("trainer")) or 0)
         .first()
     )
     sessions = list(

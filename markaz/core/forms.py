@@ -1,4 +1,9 @@
+import datetime as dt
+
 from django import forms
+from django.utils.translation import gettext as _
+
+from .errors import UserInputError
 
 
 class BootstrapMixin:
@@ -12,3 +17,51 @@ class BootstrapMixin:
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+# Dates a person may ask about: far enough back for any record, far enough ahead for any plan.
+# Outside them, date arithmetic (a week after 9999-12-31) would overflow into a server error.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+class BoundedDateField(forms.DateField):
+    """A date field that refuses dates outside EARLIEST_DATE..LATEST_DATE with a clear message
+    (in the user's language) instead of letting `9999-12-31 + 1 day` fail later."""
+
+    def clean(self, value):
+        day = super().clean(value)
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+                code="out_of_range",
+            )
+        return day
+
+
+def query_day(value: str | None, *, default: dt.date) -> dt.date:
+    """A date from a query string (`?week=2026-12-07`), `default` when absent; anything else
+    (not a date, out of range) is a UserInputError: a 400 page with the message."""
+    if not value:
+        return default
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserInputError(_("Enter a valid date (YYYY-MM-DD).")) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise UserInputError(
+            _("Enter a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()}
+        )
+    return day
+
+
+def query_id(value: str | None) -> int | None:
+    """A record id from a query string (`?room=3`): None when absent; not a whole positive
+    number is a UserInputError (400)."""
+    if value in (None, ""):
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise UserInputError(_("This link holds an id that is not a number."))
+    return int(value)

@@ -55,3 +55,12 @@ def job_detail(request, pk):
     job = job_get_for_user(request.user, pk)
     template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"
     return render(request, template, {"job": job})
+
+
+def bad_request(request, exception=None):
+    """The 400 page (handler400): the message of a UserInputError, in the person's language;
+    for any other bad request, a general one (never the exception's internals)."""
+    from .errors import UserInputError
+
+    message = str(exception) if isinstance(exception, UserInputError) else ""
+    return render(request, "400.html", {"message": message}, status=400)

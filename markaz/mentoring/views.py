@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required, user_role
+from markaz.core.forms import query_day
 from markaz.core.roles import Role
 
 from . import selectors, services
@@ -69,10 +70,8 @@ def _form_error(form, exc: ValidationError) -> None:
 
 
 def _monday(value) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
+    """The Monday of `?week=` (today's week when absent); a bad date is a 400 with a message."""
+    day = query_day(value, default=timezone.localdate())
     return day - dt.timedelta(days=day.weekday())
 
 
