@@ -1,10 +1,12 @@
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from markaz.core.forms import BootstrapMixin
 
 from . import validation
+from .limits import LIMITS_TEXT, MAX_FILE_BYTES
 from .models import ActivityStatus, EducationLevel, Language, Sex
 
 OUTSIDE_PROVINCE = "outside"
@@ -108,8 +110,20 @@ class PublicApplicationForm(PersonFieldsForm):
 class ImportUploadForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
-        help_text=_("One row per person, with the columns of the template."),
+        help_text=format_lazy(
+            "{} {}", _("One row per person, with the columns of the template."), LIMITS_TEXT
+        ),
     )
+
+    def clean_file(self):
+        """Refuse a file over the cap before anything reads it into memory."""
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                format_lazy("{} {}", _("This file is too large to import."), LIMITS_TEXT),
+                code="too_large",
+            )
+        return upload
 
 
 class RegistrySearchForm(BootstrapMixin, forms.Form):

@@ -16,6 +16,14 @@ from django.utils.translation import gettext as _
 from markaz.territory.models import Commune
 
 from .forms import OUTSIDE_PROVINCE, StaffPersonForm
+from .limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_PACKING_RATIO,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+)
 from .models import ActivityStatus, EducationLevel, Language, Sex
 from .validation import parse_date
 
@@ -137,12 +145,57 @@ class FileRejected(Exception):
 
 
 def read_table(file_name: str, content: bytes) -> list[list]:
+    """The file's non-empty rows, first row first. Raises FileRejected, with the reason in the
+    user's language, for a file too big, too long, too wide, packed suspiciously tight, holding
+    XML entities, or not readable as UTF-8 CSV or XLSX."""
+    if len(content) > MAX_FILE_BYTES:
+        raise FileRejected(
+            _("The file is larger than %(mb)s MB. Split it into smaller files.")
+            % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
     name = file_name.lower()
     if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
         return _read_xlsx(content)
     if name.endswith((".csv", ".txt")):
         return _read_csv(content)
     raise FileRejected(_("Only CSV (.csv) and Excel (.xlsx) files can be imported."))
+
+
+def _too_long() -> FileRejected:
+    return FileRejected(
+        _("The file has more than %(rows)s rows. Split it into smaller files.") % {"rows": MAX_ROWS}
+    )
+
+
+def _too_wide() -> FileRejected:
+    return FileRejected(
+        _("The file has more than %(columns)s columns. Keep only the template's columns.")
+        % {"columns": MAX_COLUMNS}
+    )
+
+
+def _kept(rows, line_of=None) -> list[list]:
+    """The non-empty rows of `rows`, refusing (FileRejected) more than MAX_ROWS of them, a row
+    wider than MAX_COLUMNS filled cells, or a cell longer than MAX_CELL_CHARS."""
+    kept = []
+    for row in rows:
+        cells = ["" if v is None else v for v in row]
+        while cells and not str(cells[-1]).strip():
+            cells.pop()
+        if not cells or not any(str(c).strip() for c in cells):
+            continue
+        if len(cells) > MAX_COLUMNS:
+            raise _too_wide()
+        for c in cells:
+            if isinstance(c, str) and len(c) > MAX_CELL_CHARS:
+                raise FileRejected(
+                    _("Row %(row)s has a cell longer than %(chars)s characters.")
+                    % {"row": len(kept) + 1, "chars": MAX_CELL_CHARS}
+                )
+        kept.append(cells)
+        if len(kept) > MAX_ROWS + 1:  # the header row comes on top
+            raise _too_long()
+    return kept
 
 
 def _read_csv(content: bytes) -> list[list]:
@@ -163,24 +216,64 @@ def _read_csv(content: bytes) -> list[list]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    try:
+        return _kept(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:  # e.g. a field over the csv module's limit (128 KB)
+        raise FileRejected(
+            _("The file cannot be read as CSV: a cell is too long or a quote is not closed.")
+        ) from exc
+
+
+def _xlsx_check_package(content: bytes) -> None:
+    """Refuse, before parsing, an XLSX whose parts unpack to too much (a zip bomb) or whose XML
+    declares entities (entity expansion): openpyxl would read either into memory."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            infos = package.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if (
+                unpacked > MAX_UNPACKED_BYTES
+                or unpacked / packed > MAX_PACKING_RATIO * 5
+                or any(
+                    i.file_size > 1024 * 1024
+                    and i.file_size / max(i.compress_size, 1) > MAX_PACKING_RATIO
+                    for i in infos
+                )
+            ):
+                raise FileRejected(
+                    _(
+                        "This Excel file unpacks to far more than it holds (empty cells by the "
+                        "million?). Copy the rows you need into a new file and import that."
+                    )
+                )
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with package.open(info) as part:
+                        head = part.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise FileRejected(_("This Excel file holds XML declarations we refuse."))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise FileRejected(_("This Excel file cannot be opened; it may be damaged.")) from exc
 
 
 def _read_xlsx(content: bytes) -> list[list]:
     from openpyxl import load_workbook
 
+    _xlsx_check_package(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise FileRejected(_("This Excel file cannot be opened; it may be damaged.")) from exc
-    ws = wb.worksheets[0]
-    rows = []
-    for row in ws.iter_rows(values_only=True):
-        cells = ["" if v is None else v for v in row]
-        if any(str(c).strip() for c in cells):
-            rows.append(cells)
-    wb.close()
-    return rows
+    try:
+        ws = wb.worksheets[0]
+        # One column past the cap is read, so a filled cell there is seen and refused; cells
+        # further right (column XFD...) are never built.
+        return _kept(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1))
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+        raise FileRejected(_("This Excel file cannot be opened; it may be damaged.")) from exc
+    finally:
+        wb.close()
 
 
 def _map_header(header: list) -> dict[int, str]:
