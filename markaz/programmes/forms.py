@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from markaz.core.forms import BootstrapMixin
@@ -75,7 +76,7 @@ DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%
 
 
 def _date_field(label):
-    return forms.DateField(label=label, **DATE_WIDGET)
+    return forms.DateField(label=capfirst(label), **DATE_WIDGET)
 
 
 class ProgrammeForm(BootstrapMixin, forms.ModelForm):
@@ -211,8 +212,9 @@ class CohortForm(BootstrapMixin, forms.ModelForm):
 
 class CampaignCohortField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
+        # The programme's title first, so the line reads in the page's direction.
         return (
-            f"{obj.code} · {obj.programme.title} · {obj.get_schedule_pattern_display()} · "
+            f"{obj.programme.title} · {obj.code} · {obj.get_schedule_pattern_display()} · "
             f"{obj.start_date:%d/%m/%Y}"
         )
 
