@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -758,17 +759,23 @@ def campaign_save(
     if campaign is not None:
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk, centre=centre)
         old_cohorts = set(campaign.cohorts.values_list("pk", flat=True))
-        if campaign_is_allocated(campaign):
-            frozen = _changed(
-                campaign, data, ("opens_on", "closes_on", "max_choices", "scoring_rule")
-            )
-            if frozen or old_cohorts != {c.pk for c in cohorts}:
-                errors.setdefault("__all__", []).append(
-                    _(
-                        "This campaign's seats were already allocated: its window, cohorts, "
-                        "number of choices and scoring rule can no longer change."
-                    )
+        frozen = _changed(
+            campaign, data, ("opens_on", "closes_on", "max_choices", "scoring_rule")
+        ) or old_cohorts != {c.pk for c in cohorts}
+        if frozen and campaign_is_allocated(campaign):
+            errors.setdefault("__all__", []).append(
+                _(
+                    "This campaign's seats were already allocated: its window, cohorts, "
+                    "number of choices and scoring rule can no longer change."
                 )
+            )
+        elif frozen and campaign_started_cohorts(campaign, today):
+            errors.setdefault("__all__", []).append(
+                _(
+                    "This campaign's cohorts have started: its window, cohorts, number of "
+                    "choices and scoring rule can no longer change."
+                )
+            )
         ranked = set(
             Choice.objects.filter(application__campaign=campaign).values_list(
                 "cohort_id", flat=True
@@ -845,8 +852,8 @@ def scoring_rule_publish(
     note: str,
     actor,
 ) -> tuple[ScoringRuleVersion, int]:
-    """Publish a new version of the priority rule (versions are never edited). Campaigns not yet
-    allocated move to it; allocated ones keep the version their seats were allocated with.
+    """Publish a new version of the priority rule (versions are never edited). Campaigns that
+    can still be allocated (no run yet, no cohort started) move to it; the others keep theirs.
     Returns the version and how many campaigns moved to it."""
     version = (version or "").strip()
     try:
@@ -867,7 +874,7 @@ def scoring_rule_publish(
         centre=centre,
         version=version,
         weights={k: float(v) for k, v in weights.items()},
-        rsu_threshold=rsu_threshold,
+        rsu_threshold=Decimal(str(rsu_threshold)),
         note=note,
         published_by=actor,
     )
@@ -876,7 +883,7 @@ def scoring_rule_publish(
     movable = [
         c.pk
         for c in Campaign.objects.filter(centre=centre).exclude(scoring_rule=record)
-        if not campaign_is_allocated(c)
+        if not campaign_is_allocated(c) and not campaign_started_cohorts(c)
     ]
     Campaign.objects.filter(pk__in=movable).update(scoring_rule=record)
     audit_record(

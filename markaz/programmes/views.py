@@ -568,7 +568,11 @@ def campaign_edit(request, pk: int | None = None):
         {
             "form": form,
             "campaign": campaign,
-            "allocated": campaign is not None and services.campaign_is_allocated(campaign),
+            "allocated": campaign is not None
+            and (
+                services.campaign_is_allocated(campaign)
+                or bool(services.campaign_started_cohorts(campaign))
+            ),
             "no_rule": not rules.exists(),
         },
         False,

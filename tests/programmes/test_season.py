@@ -687,3 +687,43 @@ def test_trainer_cannot_withdraw(client, centre, programme, trainer):
     assert client.post(url, {"reason": "x", "on": iso(today())}).status_code == 403
     enrolment.refresh_from_db()
     assert enrolment.withdrawn_at is None
+
+
+def test_a_finished_campaign_without_runs_keeps_its_rule_and_its_cohorts(
+    client, centre, programme, rule, coordinator
+):
+    """Like the demo's 2025 campaigns: never allocated here, but their cohorts are over."""
+    old = make_cohort(centre, programme, "OLD-25", 5)
+    Cohort.objects.filter(pk=old.pk).update(
+        start_date=dt.date(2025, 9, 15), end_date=dt.date(2025, 12, 5)
+    )
+    finished = Campaign.objects.create(
+        centre=centre,
+        name_fr="Rentrée d'automne 2025",
+        name_ar="دخول خريف 2025",
+        opens_on=dt.date(2025, 6, 16),
+        closes_on=dt.date(2025, 7, 25),
+        scoring_rule=rule,
+    )
+    finished.cohorts.set([old])
+    record, moved = services.scoring_rule_publish(
+        centre=centre, version="v2", weights={"rural": 3}, rsu_threshold=9.74, note="", actor=None
+    )
+    finished.refresh_from_db()
+    assert moved == 0 and finished.scoring_rule == rule
+    client.force_login(coordinator)
+    url = reverse("programmes:campaign_edit", args=[finished.pk])
+    assert 'id="campaign-allocated"' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        campaign_post(
+            record,
+            [old],
+            name_fr="Rentrée d'automne 2025",
+            opens_on="2025-06-16",
+            closes_on="2025-07-25",
+        ),
+    )
+    assert response.status_code == 400
+    finished.refresh_from_db()
+    assert finished.scoring_rule == rule
