@@ -473,8 +473,10 @@ def enrolment_withdraw(
             {"on": _("The date of leaving cannot be in the future.")}, code="future"
         )
     with transaction.atomic():
+        # Only the enrolment row is locked (its offer is a nullable join PostgreSQL won't lock);
+        # the cohort's row is locked by _refill before a seat is offered.
         enrolment = (
-            Enrolment.objects.select_for_update()
+            Enrolment.objects.select_for_update(of=("self",))
             .select_related("offer__run__campaign", "cohort")
             .get(pk=enrolment.pk)
         )
