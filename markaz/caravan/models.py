@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from markaz.core.i18n import pick
@@ -184,6 +185,18 @@ class Tour(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_over(self) -> bool:
+        return self.end_date < timezone.localdate()
+
+    @property
+    def status_label(self) -> str:
+        """What the tour lists show: a planned tour whose last day is past is over, not
+        "Planned"."""
+        if self.status == self.Status.READY and self.is_over:
+            return str(_("Over"))
+        return self.get_status_display()
 
 
 class Visit(models.Model):

@@ -284,17 +284,46 @@ def _tour_plan_store(tour: Tour, result: dict) -> dict:
     return {"visits": sum(len(d["visits"]) for d in result["days"]), "prize": result["prize"]}
 
 
-def tour_cancel_day(*, tour: Tour, day: dt.date, actor) -> Tour:
+def tour_cancel_day_refusal(tour: Tour, day: dt.date, today: dt.date | None = None) -> str | None:
+    """Why this day of the tour cannot be cancelled, or None if it can: a tour that is over, a
+    day outside its period, or a day already past (its visits were held or missed)."""
+    today = today or timezone.localdate()
+    if tour.end_date < today:
+        return _("This tour is over: its days can no longer be cancelled.")
+    if not (tour.start_date <= day <= tour.end_date):
+        return _("This day is not in the tour's period.")
+    if day < today:
+        return _("This day is past: it can no longer be cancelled.")
+    return None
+
+
+def tour_cancel_day_preview(tour: Tour, day: dt.date, today: dt.date | None = None) -> dict:
+    """What cancelling the day would do, in numbers."""
+    today = today or timezone.localdate()
+    cancelled = Visit.objects.filter(tour=tour, date=day, status=Visit.Status.PLANNED)
+    return {
+        "cancelled": cancelled.count(),
+        "schools": [v.school.name for v in cancelled.select_related("school")],
+        "replanned": Visit.objects.filter(
+            tour=tour, status=Visit.Status.PLANNED, date__gt=day
+        ).count(),
+        "days": len(working_days(max(day + dt.timedelta(days=1), today), tour.end_date)),
+    }
+
+
+def tour_cancel_day(*, tour: Tour, day: dt.date, actor, today: dt.date | None = None) -> Tour:
     """A day is lost (weather, a holiday, a broken vehicle): its visits are cancelled and the
-    remaining days are planned again, keeping what was already done."""
+    remaining days are planned again, keeping what was already done. A past day, or a day of a
+    tour that is over, is refused."""
+    today = today or timezone.localdate()
     with transaction.atomic():
         tour = Tour.objects.select_for_update().get(pk=tour.pk)
-        if not (tour.start_date <= day <= tour.end_date):
-            raise ValidationError(_("This day is not in the tour's period."))
+        refusal = tour_cancel_day_refusal(tour, day, today)
+        if refusal:
+            raise ValidationError(refusal, code="refused")
         Visit.objects.filter(tour=tour, date=day, status=Visit.Status.PLANNED).update(
             status=Visit.Status.CANCELLED
         )
-        today = timezone.localdate()
         remaining = working_days(max(day + dt.timedelta(days=1), today), tour.end_date)
         # The visits already held in this tour count: a school that had its visits is not
         # planned again, and the repeat factor values the others' next visit.

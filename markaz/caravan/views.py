@@ -145,23 +145,66 @@ def tour_roadbook(request, pk: int):
     return response
 
 
-@require_POST
 @role_required(Role.ADMIN, Role.COORDINATOR)
 def tour_cancel_day(request, pk: int):
+    """GET (with the day): what cancelling it will do, in numbers; POST with the confirmation:
+    cancel and plan again. A POST without the confirmation is refused (400), nothing changes."""
+    from django.urls import reverse
+
+    from markaz.core.confirm import confirm_page, confirmed
+
     tour = _tour(pk)
-    form = CancelDayForm(request.POST)
+    back = reverse("caravan:tour_detail", args=[tour.pk])
+    form = CancelDayForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, _("Choose the day to cancel."))
-        return redirect("caravan:tour_detail", pk=tour.pk)
+        if request.method == "POST" and not confirmed(request):
+            return confirm_page(
+                request,
+                title=_("Cancel a day of the tour"),
+                consequences=[],
+                action=request.path,
+                button=_("Cancel this day and re-plan"),
+                back=back,
+                refusal=_("Choose the day to cancel."),
+            )
+        return redirect(back)
+    day = form.cleaned_data["day"]
+    if not confirmed(request):
+        preview = services.tour_cancel_day_preview(tour, day)
+        consequences = [
+            _("%(n)s visits planned on %(day)s will be cancelled.")
+            % {"n": preview["cancelled"], "day": day.strftime("%d/%m/%Y")},
+            _(
+                "%(n)s visits planned after that day will be planned again over %(days)s school days."
+            )
+            % {"n": preview["replanned"], "days": preview["days"]},
+        ]
+        if preview["schools"]:
+            consequences.append(
+                _("Tell the directors of these schools: %(schools)s.")
+                % {"schools": ", ".join(preview["schools"])}
+            )
+        return confirm_page(
+            request,
+            title=_("Cancel %(day)s of “%(tour)s”")
+            % {"day": day.strftime("%d/%m/%Y"), "tour": tour.name},
+            consequences=consequences,
+            action=request.path,
+            fields={"day": day.isoformat()},
+            button=_("Cancel this day and re-plan"),
+            back=back,
+            refusal=services.tour_cancel_day_refusal(tour, day),
+        )
     try:
-        services.tour_cancel_day(tour=tour, day=form.cleaned_data["day"], actor=request.user)
+        services.tour_cancel_day(tour=tour, day=day, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
             request, _("The day is cancelled and the remaining days are planned again.")
         )
-    return redirect("caravan:tour_detail", pk=tour.pk)
+    return redirect(back)
 
 
 @require_POST

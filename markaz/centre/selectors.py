@@ -98,3 +98,11 @@ def cohort_for_badges(user, cohort_pk):
         return cohort_get_for_user(user, cohort_pk)
     except Http404:
         raise
+
+
+def session_cancel_preview(session) -> dict:
+    """How many of the session's learners cancelling it would text, and how many have no phone
+    (the same learners timetabling.session_cancel writes to)."""
+    learners = session.cohort.enrolments.filter(withdrawn_at__isnull=True)
+    no_phone = learners.filter(person__phone="").count()
+    return {"sms": learners.count() - no_phone, "no_phone": no_phone}

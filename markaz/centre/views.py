@@ -92,17 +92,36 @@ def roll_call(request):
     )
 
 
-@require_POST
 @role_required(*REGISTRY_WRITE_ROLES)
 def door_close_day(request):
+    """GET: how many people are still marked inside; POST with the confirmation: check them
+    all out. A POST without the confirmation is refused (400) and changes nothing."""
     from django.contrib import messages
     from django.shortcuts import redirect
     from django.utils.translation import gettext as _
 
+    from markaz.core.confirm import confirm_page, confirmed
+
     centre = selectors.door_centre_for_user(request.user)
-    n = services.door_close_day(centre=centre, actor=request.user)
-    messages.success(request, _("%(n)s people checked out; the count is back to zero.") % {"n": n})
-    return redirect("centre:roll_call")
+    if confirmed(request):
+        n = services.door_close_day(centre=centre, actor=request.user)
+        messages.success(
+            request, _("%(n)s people checked out; the count is back to zero.") % {"n": n}
+        )
+        return redirect("centre:roll_call")
+    inside = selectors.people_in_building(centre).count()
+    return confirm_page(
+        request,
+        title=_("Closing time: check everyone out"),
+        consequences=[
+            _("%(n)s people still inside will be checked out now.") % {"n": inside},
+            _("The building's count goes back to 0."),
+            _("Anyone really still inside must scan their badge again to be counted."),
+        ],
+        action=request.path,
+        button=_("Check %(n)s people out") % {"n": inside},
+        back=reverse("centre:roll_call"),
+    )
 
 
 @role_required(*PEOPLE_ROLES)
@@ -403,28 +422,60 @@ def session_move(request, pk: int):
 
 
 @role_required(*REGISTRY_WRITE_ROLES)
-@require_POST
 def session_cancel(request, pk: int):
-    """Cancel a session that has not started; its learners are told by SMS."""
+    """Cancel a session that has not started; its learners are told by SMS. GET (with the
+    reason) shows how many messages will be sent; the POST with the confirmation cancels; a POST
+    without it is refused (400) and changes nothing."""
     from django.contrib import messages
     from django.core.exceptions import ValidationError
     from django.http import Http404
     from django.shortcuts import redirect
     from django.utils.translation import gettext as _
 
+    from markaz.core.confirm import confirm_page, confirmed
+
     from . import timetabling
     from .models import Session
 
     centre = selectors.door_centre_for_user(request.user)
-    session = Session.objects.filter(centre=centre, pk=pk).first()
+    session = Session.objects.filter(centre=centre, pk=pk).select_related("cohort").first()
     if session is None:
         raise Http404
+    params = request.POST if request.method == "POST" else request.GET
+    reason = params.get("reason", "").strip()
+    if not confirmed(request):
+        local = timezone.localtime(session.starts_at)
+        preview = selectors.session_cancel_preview(session)
+        refusal = None
+        if not reason:
+            refusal = _("Say why the session is cancelled: the learners are told.")
+        elif session.starts_at <= timezone.now():
+            refusal = _("This session has started: it cannot be cancelled any more.")
+        return confirm_page(
+            request,
+            title=_("Cancel the %(cohort)s session of %(date)s at %(time)s")
+            % {
+                "cohort": session.cohort.code,
+                "date": local.strftime("%d/%m/%Y"),
+                "time": local.strftime("%H:%M"),
+            },
+            consequences=[
+                _("%(n)s learners will get an SMS: “%(reason)s”.")
+                % {"n": preview["sms"], "reason": reason},
+                _("%(n)s learners have no phone number and will not be told.")
+                % {"n": preview["no_phone"]},
+                _("The session leaves the calendar and frees its room."),
+            ],
+            action=request.path,
+            fields={"reason": reason},
+            button=_("Cancel the session and send %(n)s SMS") % {"n": preview["sms"]},
+            back=reverse("centre:session_move", args=[session.pk]),
+            refusal=refusal,
+        )
     week = timezone.localtime(session.starts_at).date().isoformat()
     cohort = session.cohort_id
     try:
-        told = timetabling.session_cancel(
-            session=session, reason=request.POST.get("reason", ""), actor=request.user
-        )
+        told = timetabling.session_cancel(session=session, reason=reason, actor=request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

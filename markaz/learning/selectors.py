@@ -282,3 +282,15 @@ def certificate_find(code: str) -> Certificate | None:
     if not code:
         return None
     return Certificate.objects.filter(code=code).first()
+
+
+def certificate_other_valid_count(certificate) -> int:
+    """The holder's other certificates still valid (revoking one leaves them as they are)."""
+    from .models import Certificate
+
+    person_id = certificate.enrolment.person_id
+    return (
+        Certificate.objects.filter(enrolment__person_id=person_id, revoked_at__isnull=True)
+        .exclude(pk=certificate.pk)
+        .count()
+    )

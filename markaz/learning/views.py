@@ -225,24 +225,58 @@ def certificate_pdf(request, pk: int):
     return response
 
 
-@require_POST
 @role_required(*selectors.MANAGER_ROLES)
 def certificate_revoke(request, pk: int):
+    """GET (with the reason): what revoking will do; POST with the confirmation: revoke.
+    A POST without the confirmation is refused (400) and changes nothing."""
+    from markaz.core.confirm import confirm_page, confirmed
+
     certificate = selectors.certificate_get_for_user(request.user, pk)
-    form = RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.certificate_revoke(
-                certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"]
+    back = reverse("learning:certificate_detail", args=[certificate.pk])
+    title = _("Revoke the certificate %(code)s") % {"code": certificate.code}
+    form = RevokeForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        if request.method == "POST" and not confirmed(request):
+            return confirm_page(
+                request,
+                title=title,
+                consequences=[],
+                action=request.path,
+                button=_("Revoke"),
+                back=back,
+                refusal=_("Give the reason for revoking."),
             )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("The certificate is revoked."))
-            return redirect("learning:certificate_detail", pk=certificate.pk)
-    else:
         messages.error(request, _("Give the reason for revoking."))
-    return redirect("learning:certificate_detail", pk=certificate.pk)
+        return redirect(back)
+    if not confirmed(request):
+        holders = selectors.certificate_other_valid_count(certificate)
+        return confirm_page(
+            request,
+            title=title,
+            consequences=[
+                _("1 certificate (%(name)s, %(programme)s) will be revoked.")
+                % {"name": certificate.name_latin, "programme": certificate.programme_fr},
+                _("Anyone who scans its QR code or types its code will read that it is revoked."),
+                _("Reason recorded (not shown to the public): %(reason)s")
+                % {"reason": form.cleaned_data["reason"]},
+                _("The learner's %(n)s other valid certificates are not affected.")
+                % {"n": holders},
+            ],
+            action=request.path,
+            fields={"reason": form.cleaned_data["reason"]},
+            button=_("Revoke"),
+            back=back,
+            refusal=None if certificate.is_valid else _("This certificate is already revoked."),
+        )
+    try:
+        services.certificate_revoke(
+            certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The certificate is revoked."))
+    return redirect(back)
 
 
 # --- Public verification ---------------------------------------------------------------------

@@ -106,15 +106,46 @@ SPRING = [
     ("IA-E27", "ai", 15, "evening", [], "open_first"),
 ]
 SEED = 20260901
+RULE_V2 = (
+    "2027-1",
+    {
+        "rsu_below_threshold": 4,
+        "unemployed": 3,
+        "disability": 2,
+        "rural": 3,
+        "first_training": 2,
+    },
+    "Communes rurales : 3 points (au lieu de 2) ; première formation : 2 points (au lieu de 1).",
+)
 
 
 @transaction.atomic
 def demo_load_programmes(centre, coordinator) -> None:
     today = timezone.localdate()
+    now = timezone.now()
     rule, _ = ScoringRuleVersion.objects.get_or_create(
         centre=centre,
         version=DEFAULT_RULE.version,
-        defaults={"weights": DEFAULT_RULE.weights, "rsu_threshold": DEFAULT_RULE.rsu_threshold},
+        defaults={
+            "weights": DEFAULT_RULE.weights,
+            "rsu_threshold": DEFAULT_RULE.rsu_threshold,
+            "published_at": now - dt.timedelta(days=400),
+            "published_by": coordinator,
+            "note": "Première version publiée.",
+        },
+    )
+    # Version 2, published a few days ago: rural communes and a first training weigh more. The
+    # open campaign (not yet allocated) uses it; the autumn campaign keeps version 1.
+    rule_v2, _ = ScoringRuleVersion.objects.get_or_create(
+        centre=centre,
+        version=RULE_V2[0],
+        defaults={
+            "weights": RULE_V2[1],
+            "rsu_threshold": DEFAULT_RULE.rsu_threshold,
+            "published_at": now - dt.timedelta(days=10),
+            "published_by": coordinator,
+            "note": RULE_V2[2],
+        },
     )
     programmes = {}
     for key, fr, ar, track, hours, weeks, goal, lang, pattern in PROGRAMMES:
@@ -154,11 +185,13 @@ def demo_load_programmes(centre, coordinator) -> None:
             "name_ar": "دورة ربيع 2027",
             "opens_on": today - dt.timedelta(days=14),
             "closes_on": today + dt.timedelta(days=45),
-            "scoring_rule": rule,
+            "scoring_rule": rule_v2,
         },
     )
     if created:
         open_campaign.cohorts.set(spring)
+    if not open_campaign.runs.exists() and open_campaign.scoring_rule_id != rule_v2.pk:
+        Campaign.objects.filter(pk=open_campaign.pk).update(scoring_rule=rule_v2)
     if not closed.applications.exists():
         _rank(centre, closed, autumn, closed.opens_on + dt.timedelta(days=3), share=0.9)
     if not open_campaign.applications.exists():
@@ -223,11 +256,18 @@ def _allocate_and_answer(campaign, coordinator) -> None:
         campaign=campaign,
         seed=SEED,
         scoring_version=campaign.scoring_rule.version,
+        scoring_rule=campaign.scoring_rule,
         created_by=coordinator,
     )
     allocation_run_execute(run_id=run.pk)
     run.refresh_from_db()
-    allocation_publish(run=run, actor=coordinator)
+    # The demo replays the past: the results were published the day after the campaign closed,
+    # before the cohorts started (today they have, so publishing now is refused).
+    published_on = campaign.closes_on + dt.timedelta(days=1)
+    allocation_publish(run=run, actor=coordinator, today=published_on)
+    answered_at = timezone.make_aware(
+        dt.datetime.combine(published_on + dt.timedelta(days=2), dt.time(10))
+    )
     rng = random.Random(SEED)
     offers = list(Offer.objects.filter(run=run).order_by("pk"))
     declined = 0
@@ -239,5 +279,6 @@ def _allocate_and_answer(campaign, coordinator) -> None:
         if roll < 0.8:
             offer_accept(offer=offer)
         elif declined < 4:
-            offer_decline(offer=offer)
+            # Declined before the start, so the seat went to the next on the waiting list.
+            offer_decline(offer=offer, now=answered_at)
             declined += 1

@@ -131,15 +131,25 @@ class CohortReserve(models.Model):
 
 
 class ScoringRuleVersion(models.Model):
-    """A published priority rule. Its weights are shown to the public; a run records the version."""
+    """A published priority rule. Its weights are shown to the public; a run records the version.
+
+    A version is never edited once published: a coordinator publishes a new one, which new
+    campaigns (and campaigns not yet allocated) use; an allocated campaign keeps its own."""
 
     centre = models.ForeignKey("centre.Centre", on_delete=models.PROTECT)
-    version = models.CharField(max_length=20)
+    version = models.CharField(_("version"), max_length=20)
     weights = models.JSONField()
-    rsu_threshold = models.DecimalField(max_digits=5, decimal_places=2, default=9.74)
+    rsu_threshold = models.DecimalField(
+        _("RSU threshold"), max_digits=5, decimal_places=2, default=9.74
+    )
     published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
 
     class Meta:
+        ordering = ["-published_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["centre", "version"], name="scoring_unique_version")
         ]
@@ -233,6 +243,11 @@ class AllocationRun(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="runs")
     seed = models.BigIntegerField()
     scoring_version = models.CharField(max_length=20)
+    # The rule this run scored with: explanations and reproductions use it, whatever the
+    # campaign's rule became later.
+    scoring_rule = models.ForeignKey(
+        ScoringRuleVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="runs"
+    )
     inputs_hash = models.CharField(max_length=64, blank=True)
     instance = models.JSONField(default=dict, help_text="The engine's input, as given.")
     summary = models.JSONField(default=dict, help_text="Cut-offs and reserve fill per cohort.")
@@ -349,6 +364,8 @@ class Enrolment(models.Model):
     offer = models.OneToOneField(Offer, on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_on = models.DateField(_("date of leaving"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
     # Kept by learning.services.attendance_record (and attendance_counters_refresh), so that the
     # reports never scan the attendance marks: present or late marks, and all marks.
     marks_present = models.PositiveIntegerField(default=0, editable=False)

@@ -203,3 +203,90 @@ def applicant_view(person) -> list[dict]:
 
 def enrolled_people_count(cohort) -> int:
     return cohort.enrolments.filter(Q(withdrawn_at__isnull=True)).count()
+
+
+def trainers_of(centre):
+    """Who can be given a cohort to teach: the centre's active trainers."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, staff_profile__centre=centre, staff_profile__role="trainer")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def scoring_rules_of(centre):
+    from .models import ScoringRuleVersion
+
+    return ScoringRuleVersion.objects.filter(centre=centre).order_by("-published_at", "-pk")
+
+
+def programme_get_for_manager(user, pk) -> Programme:
+    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    try:
+        return Programme.objects.get(pk=pk, centre_id=centre_id)
+    except (Programme.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def cohort_get_for_manager(user, pk) -> Cohort:
+    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    try:
+        return (
+            Cohort.objects.select_related("programme")
+            .prefetch_related("reserves", "trainers")
+            .get(pk=pk, centre_id=centre_id)
+        )
+    except (Cohort.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def campaign_get_for_manager(user, pk) -> Campaign:
+    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    try:
+        return Campaign.objects.select_related("scoring_rule").get(pk=pk, centre_id=centre_id)
+    except (Campaign.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def enrolment_get_for_manager(user, pk):
+    from .models import Enrolment
+
+    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    try:
+        return Enrolment.objects.select_related("cohort__programme", "person").get(
+            pk=pk, cohort__centre_id=centre_id
+        )
+    except (Enrolment.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def publish_preview(run: AllocationRun) -> dict:
+    """What publishing a run would do: offers sent, placed people without a phone, waiting."""
+    placed = Outcome.objects.filter(run=run, cohort__isnull=False)
+    return {
+        "offers": placed.count(),
+        "no_phone": placed.filter(application__person__phone="").count(),
+        "waiting": WaitlistEntry.objects.filter(run=run, active=True)
+        .exclude(application_id__in=placed.values("application_id"))
+        .values("application_id")
+        .distinct()
+        .count(),
+    }
+
+
+def next_in_line(enrolment):
+    """Who would be offered the seat if this learner left now: the first active entry on the
+    cohort's waiting list (of its latest published run), or None after the start."""
+    if enrolment.cohort.start_date <= timezone.localdate() or enrolment.offer_id is None:
+        return None
+    entry = (
+        WaitlistEntry.objects.filter(
+            run_id=enrolment.offer.run_id, cohort=enrolment.cohort, active=True
+        )
+        .select_related("application__person")
+        .order_by("position")
+        .first()
+    )
+    return entry.application.person if entry else None

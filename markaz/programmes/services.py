@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,10 +23,13 @@ from .models import (
     Campaign,
     Choice,
     Cohort,
+    CohortReserve,
     Enrolment,
     Offer,
     Outcome,
+    Programme,
     SchedulePattern,
+    ScoringRuleVersion,
     WaitlistEntry,
 )
 
@@ -91,16 +95,20 @@ def application_submit(
 # --- Allocation runs --------------------------------------------------------------------------
 
 
-def _rule(campaign: Campaign) -> ScoringRule:
-    r = campaign.scoring_rule
+def _rule(record: ScoringRuleVersion) -> ScoringRule:
     return ScoringRule(
-        version=r.version, weights=dict(r.weights), rsu_threshold=float(r.rsu_threshold)
+        version=record.version,
+        weights=dict(record.weights),
+        rsu_threshold=float(record.rsu_threshold),
     )
 
 
-def campaign_instance(campaign: Campaign, seed: int) -> tuple[dict, dict]:
-    """The engine's input for a campaign (JSON, as the CLI takes it) and the cohort labels."""
-    rule = _rule(campaign)
+def campaign_instance(
+    campaign: Campaign, seed: int, rule: ScoringRuleVersion | None = None
+) -> tuple[dict, dict]:
+    """The engine's input for a campaign (JSON, as the CLI takes it) and the cohort labels,
+    scored with `rule` (by default the campaign's current rule)."""
+    rule = _rule(rule or campaign.scoring_rule)
     cohorts = list(
         campaign.cohorts.select_related("programme").prefetch_related("reserves").order_by("pk")
     )
@@ -171,14 +179,40 @@ def campaign_instance(campaign: Campaign, seed: int) -> tuple[dict, dict]:
     return instance, labels
 
 
-def allocation_run_start(*, campaign: Campaign, actor, seed: int | None = None) -> AllocationRun:
+def campaign_started_cohorts(campaign: Campaign, today: dt.date | None = None) -> list[Cohort]:
+    """The campaign's cohorts that have started (or ended) by `today`."""
+    today = today or timezone.localdate()
+    return list(campaign.cohorts.filter(start_date__lte=today).order_by("start_date", "code"))
+
+
+def campaign_allocation_refusal(campaign: Campaign, today: dt.date | None = None) -> str | None:
+    """Why the campaign's seats can no longer be allocated or published, or None if they can.
+
+    Once a cohort has started, its learners are there: a new allocation would send offers for
+    seats already taken, so neither a new run nor publishing one is allowed."""
+    today = today or timezone.localdate()
+    if campaign.is_open(today):
+        return _("Wait until the campaign closes before allocating its seats.")
+    if campaign.runs.filter(status=AllocationRun.Status.PUBLISHED).exists():
+        return _("This campaign's results are already published.")
+    started = campaign_started_cohorts(campaign, today)
+    if started:
+        return _(
+            "Its cohorts have already started (%(cohort)s on %(date)s): the campaign can no "
+            "longer be allocated or published."
+        ) % {"cohort": started[0].code, "date": started[0].start_date.strftime("%d/%m/%Y")}
+    return None
+
+
+def allocation_run_start(
+    *, campaign: Campaign, actor, seed: int | None = None, today: dt.date | None = None
+) -> AllocationRun:
     """Queue an allocation run (background job with progress)."""
     from .tasks import allocation_run_task
 
-    if campaign.is_open():
-        raise ValidationError(_("Wait until the campaign closes before allocating its seats."))
-    if campaign.runs.filter(status=AllocationRun.Status.PUBLISHED).exists():
-        raise ValidationError(_("This campaign's results are already published."))
+    refusal = campaign_allocation_refusal(campaign, today)
+    if refusal:
+        raise ValidationError(refusal, code="locked")
     seed = seed if seed is not None else secrets.randbelow(2**31)
     with transaction.atomic():
         job = job_create(kind="allocation", centre=campaign.centre, created_by=actor, total=100)
@@ -187,6 +221,7 @@ def allocation_run_start(*, campaign: Campaign, actor, seed: int | None = None) 
             campaign=campaign,
             seed=seed,
             scoring_version=campaign.scoring_rule.version,
+            scoring_rule=campaign.scoring_rule,
             job=job,
             created_by=actor,
         )
@@ -213,8 +248,10 @@ def _localise_groups(text: dict) -> dict:
 
 
 def allocation_run_execute(*, run_id: int, progress=None) -> dict:
-    run = AllocationRun.objects.select_related("campaign__scoring_rule").get(pk=run_id)
-    instance_json, labels = campaign_instance(run.campaign, run.seed)
+    run = AllocationRun.objects.select_related("campaign__scoring_rule", "scoring_rule").get(
+        pk=run_id
+    )
+    instance_json, labels = campaign_instance(run.campaign, run.seed, rule=run.scoring_rule)
     inputs_hash = hashlib.sha256(json.dumps(instance_json, sort_keys=True).encode()).hexdigest()
     instance = engine.parse_instance(instance_json)
     result = engine.allocate(instance, progress=progress)
@@ -253,14 +290,25 @@ def allocation_run_execute(*, run_id: int, progress=None) -> dict:
     return {"applicants": len(result.assignment), "placed": placed}
 
 
+def allocation_publish_refusal(run: AllocationRun, today: dt.date | None = None) -> str | None:
+    """Why this run cannot be published, or None if it can."""
+    if run.status != AllocationRun.Status.READY:
+        return _("Only a run ready for review can be published.")
+    return campaign_allocation_refusal(run.campaign, today)
+
+
+def allocation_publish_preview(run: AllocationRun) -> int:
+    """How many offers publishing this run would send."""
+    return run.outcomes.filter(cohort__isnull=False).count()
+
+
 @transaction.atomic
-def allocation_publish(*, run: AllocationRun, actor) -> int:
+def allocation_publish(*, run: AllocationRun, actor, today: dt.date | None = None) -> int:
     """Publish a reviewed run: every placed applicant gets an offer with a deadline."""
     run = AllocationRun.objects.select_for_update().select_related("campaign").get(pk=run.pk)
-    if run.status != AllocationRun.Status.READY:
-        raise ValidationError(_("Only a run ready for review can be published."))
-    if run.campaign.runs.filter(status=AllocationRun.Status.PUBLISHED).exists():
-        raise ValidationError(_("This campaign's results are already published."))
+    refusal = allocation_publish_refusal(run, today)
+    if refusal:
+        raise ValidationError(refusal, code="locked")
     now = timezone.now()
     deadline = now + dt.timedelta(days=run.campaign.offer_days)
     offers = [
@@ -408,24 +456,56 @@ def offers_expire(*, now=None) -> int:
     return count
 
 
-def enrolment_withdraw(*, enrolment: Enrolment, actor, now=None) -> None:
-    """A learner leaves before the start: the seat goes to the next applicant in line."""
+def enrolment_withdraw(
+    *, enrolment: Enrolment, actor, reason: str, on: dt.date | None = None, now=None
+) -> Offer | None:
+    """A learner leaves a cohort (reason and date recorded). Before the cohort starts, the seat
+    goes to the next applicant on its waiting list (the offer made is returned); after the start
+    the seat stays empty and the learner leaves the attendance lists."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
+    on = on or today
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for leaving.")}, code="reason")
+    if on > today:
+        raise ValidationError(
+            {"on": _("The date of leaving cannot be in the future.")}, code="future"
+        )
     with transaction.atomic():
+        # Only the enrolment row is locked (its offer is a nullable join PostgreSQL won't lock);
+        # the cohort's row is locked by _refill before a seat is offered.
         enrolment = (
-            Enrolment.objects.select_for_update().select_related("offer").get(pk=enrolment.pk)
+            Enrolment.objects.select_for_update(of=("self",))
+            .select_related("offer__run__campaign", "cohort")
+            .get(pk=enrolment.pk)
         )
         if enrolment.withdrawn_at is not None:
-            raise ValidationError(_("This enrolment was already withdrawn."))
+            raise ValidationError(_("This learner has already left the cohort."), code="withdrawn")
+        if on < timezone.localdate(enrolment.created_at):
+            raise ValidationError(
+                {"on": _("The date of leaving cannot be before the enrolment.")}, code="early"
+            )
         enrolment.withdrawn_at = now
-        enrolment.save(update_fields=["withdrawn_at"])
+        enrolment.withdrawn_on = on
+        enrolment.withdrawal_reason = reason
+        enrolment.full_clean(exclude=["cohort", "person", "offer"])
+        enrolment.save(update_fields=["withdrawn_at", "withdrawn_on", "withdrawal_reason"])
         Cohort.objects.filter(pk=enrolment.cohort_id).update(enrolled=F("enrolled") - 1)
+        made: list[Offer] = []
         if enrolment.offer is not None:
             Offer.objects.filter(pk=enrolment.offer_id).update(
                 status=Offer.Status.WITHDRAWN, responded_at=now
             )
-            _refill(enrolment.offer.run, enrolment.cohort_id, now)
-        audit_record(actor=actor, action="enrolment_withdraw", obj=enrolment)
+            made = _refill(enrolment.offer.run, enrolment.cohort_id, now)
+        audit_record(
+            actor=actor,
+            action="enrolment_withdraw",
+            centre=enrolment.cohort.centre,
+            obj=enrolment,
+            detail={"reason": reason, "on": on.isoformat(), "seat_offered": bool(made)},
+        )
+    return made[0] if made else None
 
 
 def _refill(run: AllocationRun, cohort_id: int, now) -> list[Offer]:
@@ -435,6 +515,8 @@ def _refill(run: AllocationRun, cohort_id: int, now) -> list[Offer]:
     is never offered twice. Free = seats − enrolled − offers still open.
     """
     cohort = Cohort.objects.select_for_update().get(pk=cohort_id)
+    if cohort.start_date <= timezone.localdate(now):
+        return []  # once the cohort has started, a freed seat stays empty
     pending = Offer.objects.filter(run=run, cohort=cohort, status=Offer.Status.OFFERED).count()
     free = cohort.seats - cohort.enrolled - pending
     made = []
@@ -473,3 +555,344 @@ def waitlist_position(entry: WaitlistEntry) -> int:
         ).count()
         + 1
     )
+
+
+# --- Setting up a season: programmes, cohorts, campaigns, the scoring rule ----------------------
+#
+# Each takes the cleaned values of its form, checks what a form cannot (what is already in use),
+# and writes nothing when it refuses: a ValidationError keyed by field, in the reader's language.
+
+PROGRAMME_FIELDS = (
+    "title_fr",
+    "title_ar",
+    "track",
+    "hours",
+    "duration_weeks",
+    "goal",
+    "teaching_language",
+    "prerequisites",
+    "schedule_pattern",
+)
+COHORT_FIELDS = ("programme", "code", "schedule_pattern", "start_date", "end_date", "seats")
+CAMPAIGN_FIELDS = (
+    "name_fr",
+    "name_ar",
+    "opens_on",
+    "closes_on",
+    "offer_days",
+    "max_choices",
+    "scoring_rule",
+)
+RESERVE_GROUPS = tuple(CohortReserve.Group.values)
+
+
+def _changed(instance, data: dict, fields) -> set[str]:
+    return {f for f in fields if f in data and getattr(instance, f) != data[f]}
+
+
+@transaction.atomic
+def programme_save(*, centre, data: dict, actor, programme: Programme | None = None) -> Programme:
+    """Create a programme, or edit one. Its hours cannot change once one of its cohorts has
+    started: its learners' certificates and reports state them."""
+    if programme is not None:
+        programme = Programme.objects.select_for_update().get(pk=programme.pk, centre=centre)
+        started = programme.cohorts.filter(start_date__lte=timezone.localdate()).exists()
+        if started and _changed(programme, data, ("hours", "duration_weeks", "track")):
+            raise ValidationError(
+                {
+                    "hours": _(
+                        "A cohort of this programme has started: its track, hours and duration "
+                        "can no longer change. Create a new programme instead."
+                    )
+                },
+                code="in_use",
+            )
+    else:
+        programme = Programme(centre=centre)
+    for f in PROGRAMME_FIELDS:
+        if f in data:
+            setattr(programme, f, data[f])
+    programme.full_clean()
+    programme.save()
+    audit_record(actor=actor, action="programme_save", centre=centre, obj=programme)
+    return programme
+
+
+def _teaches_here(user, centre) -> bool:
+    from markaz.core.access import staff_profile
+
+    profile = staff_profile(user)
+    return (
+        profile is not None
+        and user.is_active
+        and profile.centre_id == centre.pk
+        and profile.role in ("trainer", "coordinator", "admin")
+    )
+
+
+def _cohort_allocated(cohort: Cohort) -> bool:
+    return (
+        AllocationRun.objects.filter(campaign__cohorts=cohort)
+        .exclude(status=AllocationRun.Status.FAILED)
+        .exists()
+    )
+
+
+@transaction.atomic
+def cohort_save(
+    *,
+    centre,
+    data: dict,
+    reserves: dict[str, int],
+    trainers,
+    actor,
+    cohort: Cohort | None = None,
+    today: dt.date | None = None,
+) -> Cohort:
+    """Create a cohort, or edit one, with its reserved seats (by group, in the given order) and
+    its trainers. Refuses what would corrupt what already happened: fewer seats than learners
+    enrolled; new reserves, precedence or programme once its campaign is allocated; new dates
+    or schedule once it has started; a start before its campaigns close."""
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    reserves = {g: int(n or 0) for g, n in reserves.items() if g in RESERVE_GROUPS}
+    if cohort is not None:
+        cohort = Cohort.objects.select_for_update().prefetch_related("reserves").get(pk=cohort.pk)
+        if cohort.centre_id != centre.pk:
+            raise ValidationError(_("This cohort belongs to another centre."))
+        seats = data.get("seats", cohort.seats)
+        if seats < cohort.enrolled:
+            errors.setdefault("seats", []).append(
+                _("%(n)s learners are already enrolled: the cohort needs at least %(n)s seats.")
+                % {"n": cohort.enrolled}
+            )
+        old_reserves = {r.group: r.seats for r in cohort.reserves.all()}
+        new_reserves = {g: n for g, n in reserves.items() if n}
+        reshaped = old_reserves != new_reserves or _changed(
+            cohort, data, ("precedence", "programme", "code")
+        )
+        if reshaped and _cohort_allocated(cohort):
+            errors.setdefault("__all__", []).append(
+                _(
+                    "Seats of this cohort were already allocated: its programme, code, "
+                    "reserved seats and precedence can no longer change (the published "
+                    "explanations rely on them)."
+                )
+            )
+        if cohort.start_date <= today and _changed(
+            cohort, data, ("start_date", "schedule_pattern", "programme")
+        ):
+            errors.setdefault("start_date", []).append(
+                _("This cohort has started: its start date and schedule can no longer change.")
+            )
+    else:
+        cohort = Cohort(centre=centre)
+    for f in COHORT_FIELDS:
+        if f in data:
+            setattr(cohort, f, data[f])
+    if "precedence" in data:
+        cohort.precedence = data["precedence"]
+    if cohort.programme_id and cohort.programme.centre_id != centre.pk:
+        errors.setdefault("programme", []).append(_("Choose a programme of this centre."))
+    if cohort.start_date and cohort.end_date and cohort.end_date <= cohort.start_date:
+        errors.setdefault("end_date", []).append(_("The end date must come after the start date."))
+    if any(n < 0 for n in reserves.values()):
+        errors.setdefault("__all__", []).append(_("Reserved seats cannot be negative."))
+    if cohort.seats is not None and sum(reserves.values()) > cohort.seats:
+        errors.setdefault("__all__", []).append(
+            _("%(reserved)s seats are reserved but the cohort has only %(seats)s.")
+            % {"reserved": sum(reserves.values()), "seats": cohort.seats}
+        )
+    if cohort.pk and cohort.start_date:
+        late = (
+            Campaign.objects.filter(cohorts=cohort, closes_on__gte=cohort.start_date)
+            .order_by("closes_on")
+            .first()
+        )
+        if late is not None:
+            errors.setdefault("start_date", []).append(
+                _(
+                    "The campaign “%(campaign)s” offering this cohort closes on %(date)s: the "
+                    "cohort must start after that."
+                )
+                % {"campaign": late.name, "date": late.closes_on.strftime("%d/%m/%Y")}
+            )
+    if any(not _teaches_here(t, centre) for t in trainers):
+        errors.setdefault("trainers", []).append(_("Choose trainers of this centre."))
+    try:
+        cohort.full_clean(exclude=["trainers"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    cohort.save()
+    cohort.trainers.set(trainers)
+    cohort.reserves.all().delete()
+    for order, group in enumerate(g for g in RESERVE_GROUPS if reserves.get(g)):
+        CohortReserve.objects.create(cohort=cohort, group=group, seats=reserves[group], order=order)
+    audit_record(actor=actor, action="cohort_save", centre=centre, obj=cohort)
+    return cohort
+
+
+def campaign_is_allocated(campaign: Campaign) -> bool:
+    """True once a run has been made (or is being made) for the campaign."""
+    return (
+        campaign.pk is not None
+        and campaign.runs.exclude(status=AllocationRun.Status.FAILED).exists()
+    )
+
+
+@transaction.atomic
+def campaign_save(
+    *,
+    centre,
+    data: dict,
+    cohorts: list[Cohort],
+    actor,
+    campaign: Campaign | None = None,
+    today: dt.date | None = None,
+) -> Campaign:
+    """Create a campaign, or edit one. The application window closes before every cohort it
+    offers starts; once its seats are allocated, only its names and the days given to answer
+    an offer can change; a cohort somebody ranked cannot be taken out."""
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if campaign is not None:
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk, centre=centre)
+        old_cohorts = set(campaign.cohorts.values_list("pk", flat=True))
+        frozen = _changed(
+            campaign, data, ("opens_on", "closes_on", "max_choices", "scoring_rule")
+        ) or old_cohorts != {c.pk for c in cohorts}
+        if frozen and campaign_is_allocated(campaign):
+            errors.setdefault("__all__", []).append(
+                _(
+                    "This campaign's seats were already allocated: its window, cohorts, "
+                    "number of choices and scoring rule can no longer change."
+                )
+            )
+        elif frozen and campaign_started_cohorts(campaign, today):
+            errors.setdefault("__all__", []).append(
+                _(
+                    "This campaign's cohorts have started: its window, cohorts, number of "
+                    "choices and scoring rule can no longer change."
+                )
+            )
+        ranked = set(
+            Choice.objects.filter(application__campaign=campaign).values_list(
+                "cohort_id", flat=True
+            )
+        )
+        removed = ranked - {c.pk for c in cohorts}
+        if removed:
+            codes = ", ".join(
+                sorted(Cohort.objects.filter(pk__in=removed).values_list("code", flat=True))
+            )
+            errors.setdefault("cohorts", []).append(
+                _("Applicants already ranked %(codes)s: it cannot be taken out of the campaign.")
+                % {"codes": codes}
+            )
+    else:
+        campaign = Campaign(centre=centre)
+        old_cohorts = set()
+    for f in CAMPAIGN_FIELDS:
+        if f in data:
+            setattr(campaign, f, data[f])
+    if campaign.opens_on and campaign.closes_on and campaign.closes_on < campaign.opens_on:
+        errors.setdefault("closes_on", []).append(
+            _("The campaign must close on or after the day it opens.")
+        )
+    if not cohorts:
+        errors.setdefault("cohorts", []).append(_("Choose at least one cohort to offer."))
+    if any(c.centre_id != centre.pk for c in cohorts):
+        errors.setdefault("cohorts", []).append(_("Choose cohorts of this centre."))
+    if campaign.closes_on:
+        early = [c for c in cohorts if c.start_date <= campaign.closes_on]
+        if early:
+            errors.setdefault("cohorts", []).append(
+                _(
+                    "%(codes)s start before the campaign closes (%(date)s): close the "
+                    "applications before the cohorts start."
+                )
+                % {
+                    "codes": ", ".join(c.code for c in early),
+                    "date": campaign.closes_on.strftime("%d/%m/%Y"),
+                }
+            )
+    new_started = [c for c in cohorts if c.pk not in old_cohorts and c.start_date <= today]
+    if new_started:
+        errors.setdefault("cohorts", []).append(
+            _("%(codes)s have already started and cannot be offered.")
+            % {"codes": ", ".join(c.code for c in new_started)}
+        )
+    if campaign.scoring_rule_id and campaign.scoring_rule.centre_id != centre.pk:
+        errors.setdefault("scoring_rule", []).append(_("Choose a rule of this centre."))
+    try:
+        campaign.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    campaign.save()
+    campaign.cohorts.set(cohorts)
+    audit_record(actor=actor, action="campaign_save", centre=centre, obj=campaign)
+    return campaign
+
+
+def scoring_rule_current(centre) -> ScoringRuleVersion | None:
+    return ScoringRuleVersion.objects.filter(centre=centre).order_by("-published_at", "-pk").first()
+
+
+@transaction.atomic
+def scoring_rule_publish(
+    *,
+    centre,
+    version: str,
+    weights: dict[str, float],
+    rsu_threshold,
+    note: str,
+    actor,
+) -> tuple[ScoringRuleVersion, int]:
+    """Publish a new version of the priority rule (versions are never edited). Campaigns that
+    can still be allocated (no run yet, no cohort started) move to it; the others keep theirs.
+    Returns the version and how many campaigns moved to it."""
+    version = (version or "").strip()
+    try:
+        ScoringRule(version=version, weights=dict(weights), rsu_threshold=float(rsu_threshold))
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(
+            _("The points must be numbers, zero or more."), code="weights"
+        ) from exc
+    if ScoringRuleVersion.objects.filter(centre=centre, version=version).exists():
+        raise ValidationError(
+            {
+                "version": _("Version %(v)s is already published: name the new one differently.")
+                % {"v": version}
+            },
+            code="duplicate",
+        )
+    record = ScoringRuleVersion(
+        centre=centre,
+        version=version,
+        weights={k: float(v) for k, v in weights.items()},
+        rsu_threshold=Decimal(str(rsu_threshold)),
+        note=note,
+        published_by=actor,
+    )
+    record.full_clean()
+    record.save()
+    movable = [
+        c.pk
+        for c in Campaign.objects.filter(centre=centre).exclude(scoring_rule=record)
+        if not campaign_is_allocated(c) and not campaign_started_cohorts(c)
+    ]
+    Campaign.objects.filter(pk__in=movable).update(scoring_rule=record)
+    audit_record(
+        actor=actor,
+        action="scoring_rule_publish",
+        centre=centre,
+        obj=record,
+        detail={"version": version, "campaigns_moved": len(movable)},
+    )
+    return record, len(movable)

@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required
+from markaz.core.confirm import confirm_page, confirmed
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 from markaz.engine.identity import normalise_cin
 from markaz.engine.scoring import CRITERIA, criterion_label
@@ -103,17 +105,20 @@ def scoring_rule(request):
     """The published priority rule, for everyone to read."""
     from django.utils.translation import get_language
 
-    from .models import ScoringRuleVersion
+    from .models import Campaign, ScoringRuleVersion
     from .services import ScoringRule
 
     lang = "ar" if (get_language() or "fr").startswith("ar") else "fr"
     rules = []
-    for r in ScoringRuleVersion.objects.order_by("-published_at")[:5]:
+    for r in ScoringRuleVersion.objects.order_by("-published_at", "-pk"):
         rule = ScoringRule(
             version=r.version, weights=dict(r.weights), rsu_threshold=float(r.rsu_threshold)
         )
         rows = [(criterion_label(c, rule, lang), rule.weights.get(c, 0)) for c in CRITERIA]
-        rules.append({"record": r, "rows": rows})
+        campaigns = [
+            c.name for c in Campaign.objects.filter(runs__scoring_rule=r).distinct().order_by("pk")
+        ]
+        rules.append({"record": r, "rows": rows, "campaigns": campaigns})
     return render(request, "programmes/scoring.html", {"rules": rules})
 
 
@@ -231,6 +236,7 @@ def programme_list(request):
         {
             "programmes": selectors.programmes_for_user(request.user),
             "campaigns": selectors.campaigns_for_user(request.user),
+            "can_write": has_write(request.user),
         },
     )
 
@@ -239,10 +245,13 @@ def programme_list(request):
 def campaign_detail(request, pk: int):
     campaign = selectors.campaign_get_for_user(request.user, pk)
     form = RunForm(request.POST or None)
+    refusal = services.campaign_allocation_refusal(campaign)
     if request.method == "POST":
         if not has_write(request.user):
             return redirect("programmes:campaign_detail", pk=pk)
-        if form.is_valid():
+        if refusal:
+            form.add_error(None, refusal)
+        elif form.is_valid():
             try:
                 run = services.allocation_run_start(
                     campaign=campaign, actor=request.user, seed=form.cleaned_data["seed"]
@@ -258,8 +267,12 @@ def campaign_detail(request, pk: int):
             "campaign": campaign,
             "runs": campaign.runs.all(),
             "form": form,
-            "can_run": has_write(request.user),
+            "can_run": has_write(request.user) and refusal is None,
+            "can_edit": has_write(request.user),
+            "refusal": refusal,
+            "cohorts": campaign.cohorts.select_related("programme").order_by("start_date", "code"),
         },
+        status=400 if request.method == "POST" and form.errors else 200,
     )
 
 
@@ -273,23 +286,52 @@ def has_write(user) -> bool:
 def run_detail(request, pk: int):
     run = selectors.run_get_for_user(request.user, pk)
     return render(
-        request, "programmes/run_detail.html", {"run": run, "rows": selectors.run_cohort_rows(run)}
+        request,
+        "programmes/run_detail.html",
+        {
+            "run": run,
+            "rows": selectors.run_cohort_rows(run),
+            "publish_refusal": services.allocation_publish_refusal(run),
+        },
     )
 
 
-@require_POST
 @role_required(*REGISTRY_WRITE_ROLES)
 def run_publish(request, pk: int):
+    """GET: what publishing will do, in numbers; POST with the confirmation: publish."""
+    from django.urls import reverse
     from django.utils.translation import gettext as _
 
     run = selectors.run_get_for_user(request.user, pk)
-    try:
-        n = services.allocation_publish(run=run, actor=request.user)
-    except ValidationError as exc:
-        _msg(request, exc)
-    else:
-        messages.success(request, _("Published: %(n)s offers sent.") % {"n": n})
-    return redirect("programmes:run_detail", pk=run.pk)
+    back = reverse("programmes:run_detail", args=[run.pk])
+    refusal = services.allocation_publish_refusal(run)
+    if request.method == "POST" and confirmed(request) and refusal is None:
+        try:
+            n = services.allocation_publish(run=run, actor=request.user)
+        except ValidationError as exc:
+            _msg(request, exc)
+        else:
+            messages.success(request, _("Published: %(n)s offers sent.") % {"n": n})
+        return redirect(back)
+    preview = selectors.publish_preview(run)
+    return confirm_page(
+        request,
+        title=_("Publish the results of “%(campaign)s”") % {"campaign": run.campaign.name},
+        consequences=[
+            _("%(n)s offers will be sent by SMS.") % {"n": preview["offers"]},
+            _("%(n)s placed applicants have no phone number: tell them another way.")
+            % {"n": preview["no_phone"]},
+            _("%(n)s applicants without a seat will wait on waiting lists.")
+            % {"n": preview["waiting"]},
+            _("Each offer must be answered within %(days)s days.")
+            % {"days": run.campaign.offer_days},
+        ],
+        action=request.path,
+        button=_("Publish and send %(n)s offers") % {"n": preview["offers"]},
+        back=back,
+        danger=False,
+        refusal=refusal,
+    )
 
 
 @role_required(*PEOPLE_ROLES)
@@ -306,6 +348,9 @@ def cohort_detail(request, pk: int):
     context = {
         "cohort": cohort,
         "enrolments": cohort.enrolments.filter(withdrawn_at__isnull=True).select_related("person"),
+        "withdrawn": cohort.enrolments.filter(withdrawn_at__isnull=False)
+        .select_related("person")
+        .order_by("-withdrawn_at"),
         "offers": cohort.offers.select_related("application__person").order_by("-offered_at")
         if run
         else [],
@@ -383,4 +428,246 @@ def person_applications(request, person_pk: int):
             "open_ids": open_ids,
             "can_write": has_write(request.user),
         },
+    )
+
+
+# --- Setting up a season (coordinators and administrators) -------------------------------------
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """A service's refusal onto the form: by field where the form has it, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _form_page(request, template, context, form_valid_posted: bool):
+    """Render a setup form: 400 when a POST was refused (nothing was written)."""
+    status = 400 if request.method == "POST" and not form_valid_posted else 200
+    return render(request, template, context, status=status)
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def programme_edit(request, pk: int | None = None):
+    """Create (pk None) or edit a programme, with the sections other apps add (the completion
+    rule). Everything is saved together, or nothing."""
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from markaz.core.access import user_centre
+
+    from .extensions import PROGRAMME_SECTIONS
+    from .forms import ProgrammeForm
+
+    programme = selectors.programme_get_for_manager(request.user, pk) if pk else None
+    data = request.POST if request.method == "POST" else None
+    form = ProgrammeForm(data, instance=programme)
+    sections = [(s, s.form(programme, data)) for s in PROGRAMME_SECTIONS.values()]
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for _s, f in sections):
+        try:
+            with transaction.atomic():
+                saved = services.programme_save(
+                    centre=user_centre(request.user),
+                    programme=programme,
+                    data=form.cleaned_data,
+                    actor=request.user,
+                )
+                for section, section_form in sections:
+                    section.save(programme=saved, form=section_form, actor=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The programme is saved."))
+            return redirect("programmes:programme_list")
+    return _form_page(
+        request,
+        "programmes/programme_form.html",
+        {"form": form, "sections": sections, "programme": programme},
+        False,
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def cohort_edit(request, pk: int | None = None):
+    from django.utils.translation import gettext as _
+
+    from markaz.core.access import user_centre
+
+    from .forms import CohortForm
+    from .models import Cohort
+
+    centre = user_centre(request.user)
+    cohort = selectors.cohort_get_for_manager(request.user, pk) if pk else None
+    initial = {}
+    if cohort is None and request.GET.get("programme"):
+        initial["programme"] = request.GET["programme"]
+    form = CohortForm(
+        request.POST or None,
+        instance=cohort or Cohort(centre=centre),
+        initial=initial,
+        centre=centre,
+        trainers=selectors.trainers_of(centre),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.cohort_save(
+                centre=centre,
+                cohort=cohort,
+                data=form.service_data(),
+                reserves=form.reserves(),
+                trainers=list(form.cleaned_data["trainers"]),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The cohort is saved."))
+            return redirect("programmes:cohort_detail", pk=saved.pk)
+    return _form_page(
+        request, "programmes/cohort_form.html", {"form": form, "cohort": cohort}, False
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def campaign_edit(request, pk: int | None = None):
+    from django.utils.translation import gettext as _
+
+    from markaz.core.access import user_centre
+
+    from .forms import CampaignForm
+    from .models import Campaign
+
+    centre = user_centre(request.user)
+    campaign = selectors.campaign_get_for_manager(request.user, pk) if pk else None
+    rules = selectors.scoring_rules_of(centre)
+    form = CampaignForm(
+        request.POST or None,
+        instance=campaign or Campaign(centre=centre),
+        centre=centre,
+        rules=rules,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.campaign_save(
+                centre=centre,
+                campaign=campaign,
+                data=form.service_data(),
+                cohorts=list(form.cleaned_data["cohorts"]),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The campaign is saved."))
+            return redirect("programmes:campaign_detail", pk=saved.pk)
+    return _form_page(
+        request,
+        "programmes/campaign_form.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "allocated": campaign is not None
+            and (
+                services.campaign_is_allocated(campaign)
+                or bool(services.campaign_started_cohorts(campaign))
+            ),
+            "no_rule": not rules.exists(),
+        },
+        False,
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def scoring_manage(request):
+    """Publish a new version of the priority rule; the versions published so far."""
+    from django.utils.translation import gettext as _
+
+    from markaz.core.access import user_centre
+
+    from .forms import ScoringRuleForm
+
+    centre = user_centre(request.user)
+    rules = selectors.scoring_rules_of(centre)
+    current = rules.first()
+    form = ScoringRuleForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record, moved = services.scoring_rule_publish(
+                centre=centre,
+                version=form.cleaned_data["version"],
+                weights=form.weights(),
+                rsu_threshold=form.cleaned_data["rsu_threshold"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Version %(v)s is published. %(n)s campaigns not yet allocated now use it; "
+                    "allocated campaigns keep their version."
+                )
+                % {"v": record.version, "n": moved},
+            )
+            return redirect("programmes:scoring_manage")
+    return _form_page(
+        request,
+        "programmes/scoring_manage.html",
+        {"form": form, "rules": rules, "current": current},
+        False,
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def enrolment_withdraw(request, pk: int):
+    """Withdraw a learner from a cohort (reason and date)."""
+    from django.utils.translation import gettext as _
+
+    from .forms import WithdrawForm
+
+    enrolment = selectors.enrolment_get_for_manager(request.user, pk)
+    if enrolment.withdrawn_at is not None:
+        messages.info(request, _("This learner has already left the cohort."))
+        return redirect("programmes:cohort_detail", pk=enrolment.cohort_id)
+    form = WithdrawForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = services.enrolment_withdraw(
+                enrolment=enrolment,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                on=form.cleaned_data["on"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if offer is not None:
+                messages.success(
+                    request,
+                    _("%(name)s has left the cohort; the seat is offered to %(next)s.")
+                    % {
+                        "name": enrolment.person.full_name_latin,
+                        "next": offer.application.person.full_name_latin,
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s has left the cohort.") % {"name": enrolment.person.full_name_latin},
+                )
+            return redirect("programmes:cohort_detail", pk=enrolment.cohort_id)
+    return _form_page(
+        request,
+        "programmes/enrolment_withdraw.html",
+        {
+            "form": form,
+            "enrolment": enrolment,
+            "next_in_line": selectors.next_in_line(enrolment),
+            "started": enrolment.cohort.start_date <= timezone.localdate(),
+        },
+        False,
     )

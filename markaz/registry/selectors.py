@@ -185,3 +185,19 @@ def registry_counts(centre_ids) -> dict:
         .order_by("commune__name_fr")
     )
     return {"totals": totals, "by_commune": by_commune}
+
+
+def merge_preview(*, kept, merged) -> dict:
+    """What merging `merged` into `kept` would do, in numbers (for the confirmation page)."""
+    from .services import MERGEABLE_FIELDS
+
+    filled = [
+        f
+        for f in MERGEABLE_FIELDS
+        if getattr(kept, f) in ("", None) and getattr(merged, f) not in ("", None)
+    ]
+    return {
+        "filled": len(filled),
+        "consents": merged.consents.count(),
+        "conflicts": merged.intake_conflicts.count(),
+    }

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required, user_centre
+from markaz.core.confirm import confirm_page, confirmed
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 from markaz.territory.selectors import communes_of_province
 
@@ -166,11 +167,16 @@ def _display(person, field):
     return getter() if getter else (getattr(person, field) or "")
 
 
-@require_POST
 @role_required(*REGISTRY_WRITE_ROLES)
 def duplicate_resolve(request, pk: int):
+    """Dismiss a pair (POST), or merge it: GET shows what the merge will do, in numbers; the
+    POST that carries the confirmation merges (without it: 400, nothing written)."""
+    from django.urls import reverse
+
     flag = selectors.duplicate_flag_get_for_user(request.user, pk)
-    action = request.POST.get("action")
+    action = request.POST.get("action") if request.method == "POST" else request.GET.get("action")
+    if request.method != "POST" and action not in ("keep_first", "keep_second"):
+        return redirect("registry:duplicate_review", pk=flag.pk)
     try:
         if action == "dismiss":
             services.duplicate_dismiss(flag=flag, actor=request.user)
@@ -179,6 +185,29 @@ def duplicate_resolve(request, pk: int):
             kept, merged = (
                 (flag.person, flag.other) if action == "keep_first" else (flag.other, flag.person)
             )
+            if not confirmed(request):
+                preview = selectors.merge_preview(kept=kept, merged=merged)
+                return confirm_page(
+                    request,
+                    title=_("Merge %(merged)s into %(kept)s")
+                    % {"merged": merged.full_name_latin, "kept": kept.full_name_latin},
+                    consequences=[
+                        _(
+                            "1 record (%(name)s, CIN %(cin)s) will be merged and hidden from the registry."
+                        )
+                        % {"name": merged.full_name_latin, "cin": merged.cin or "—"},
+                        _("%(n)s empty fields of the kept record will be filled from it.")
+                        % {"n": preview["filled"]},
+                        _("%(n)s consents and %(m)s intake conflicts will move to the kept record.")
+                        % {"n": preview["consents"], "m": preview["conflicts"]},
+                        _("The merge can be undone from the merge history."),
+                    ],
+                    action=request.path,
+                    fields={"action": action},
+                    button=_("Merge the two records"),
+                    back=reverse("registry:duplicate_review", args=[flag.pk]),
+                    refusal=None if flag.status == "open" else _("This pair was already reviewed."),
+                )
             services.person_merge(kept=kept, merged=merged, actor=request.user, flag=flag)
             messages.success(
                 request, _("The records are merged. You can undo this from the merge history.")

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from markaz.caravan import services
 from markaz.caravan.models import CalendarBlock, School, Tour, Vehicle, Visit, Workshop
@@ -143,7 +144,8 @@ def test_cancelled_day_is_replanned_keeping_what_is_done(
     done.update(status=Visit.Status.DONE)
     done_ids = set(done.values_list("school_id", flat=True))
     second_day = Visit.objects.filter(tour=tour, date__gt=first_day).order_by("date").first().date
-    services.tour_cancel_day(tour=tour, day=second_day, actor=coordinator)
+    # The tour lies in the past: cancel its day as it was done then (a past day is refused now).
+    services.tour_cancel_day(tour=tour, day=second_day, actor=coordinator, today=first_day)
     assert (
         set(
             Visit.objects.filter(tour=tour, status=Visit.Status.DONE).values_list(
@@ -442,3 +444,51 @@ def test_a_tour_without_vehicle_says_so(
     client.force_login(coordinator)
     page = client.get(reverse("caravan:tour_detail", args=[tour.pk])).content.decode()
     assert "Amrani" not in page and 'id="crew"' in page
+
+
+def test_a_past_tour_is_over_and_cannot_be_cancelled(
+    client, centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    tour = plan(centre, caravan_world, coordinator, django_capture_on_commit_callbacks)
+    assert tour.status == Tour.Status.READY and tour.end_date < timezone.localdate()
+    day = Visit.objects.filter(tour=tour).order_by("date").first().date
+    planned = Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED).count()
+    with pytest.raises(ValidationError):
+        services.tour_cancel_day(tour=tour, day=day, actor=coordinator)
+    client.force_login(coordinator)
+    listing = client.get(reverse("caravan:tour_list")).content.decode()
+    assert "Terminée" in listing
+    page = client.get(reverse("caravan:tour_detail", args=[tour.pk])).content.decode()
+    assert 'id="tour-status">Terminée' in page and 'id="cancel-day"' not in page
+    url = reverse("caravan:tour_cancel_day", args=[tour.pk])
+    refused = client.get(url, {"day": day.isoformat()})
+    assert refused.status_code == 400 and "terminée" in refused.content.decode()
+    assert client.post(url, {"day": day.isoformat(), "confirm": "yes"}).status_code == 302
+    assert Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED).count() == planned
+
+
+def test_cancelling_a_coming_day_asks_first_with_the_numbers(
+    client, centre, caravan_world, coordinator, django_capture_on_commit_callbacks
+):
+    start = timezone.localdate() + dt.timedelta(days=1)
+    while start.weekday() >= 5:
+        start += dt.timedelta(days=1)
+    tour = plan(
+        centre,
+        caravan_world,
+        coordinator,
+        django_capture_on_commit_callbacks,
+        start=start,
+        end=start + dt.timedelta(days=6),
+    )
+    day = Visit.objects.filter(tour=tour).order_by("date").first().date
+    on_day = Visit.objects.filter(tour=tour, date=day, status=Visit.Status.PLANNED).count()
+    assert on_day
+    client.force_login(coordinator)
+    url = reverse("caravan:tour_cancel_day", args=[tour.pk])
+    page = client.get(url, {"day": day.isoformat()}).content.decode()
+    assert f"{on_day} visites prévues le {day:%d/%m/%Y} seront annulées" in page
+    assert client.post(url, {"day": day.isoformat()}).status_code == 400
+    assert Visit.objects.filter(tour=tour, date=day, status=Visit.Status.PLANNED).count() == on_day
+    client.post(url, {"day": day.isoformat(), "confirm": "yes"})
+    assert not Visit.objects.filter(tour=tour, date=day, status=Visit.Status.PLANNED).exists()

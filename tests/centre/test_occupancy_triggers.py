@@ -97,3 +97,28 @@ def test_the_helpers_a_table_rebuild_needs_drop_and_recount(small_centre, people
     assert occupancy(small_centre) == 2
     enter(small_centre, people[2])
     assert occupancy(small_centre) == 3
+
+
+def test_closing_the_day_through_the_screen_asks_first_with_the_number(
+    client, small_centre, people, coordinator, trainer
+):
+    from django.urls import reverse
+
+    from markaz.core.models import AuditEvent
+
+    for person in people[:3]:
+        enter(small_centre, person)
+    client.force_login(coordinator)
+    url = reverse("centre:door_close_day")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "3 personnes encore" in page.content.decode()
+    # A POST without the confirmation is refused and checks nobody out.
+    assert client.post(url).status_code == 400
+    assert occupancy(small_centre) == 3 and not AuditEvent.objects.exists()
+    client.force_login(trainer)
+    assert client.post(url, {"confirm": "yes"}).status_code == 403
+    assert occupancy(small_centre) == 3
+    client.force_login(coordinator)
+    assert client.post(url, {"confirm": "yes"}).status_code == 302
+    assert occupancy(small_centre) == 0

@@ -274,9 +274,16 @@ def test_cancel_a_future_session_tells_its_learners_and_frees_the_slot(
         person = PersonFactory(centre=centre, phone=phone, preferred_language=language)
         Enrolment.objects.create(cohort=session.cohort, person=person)
     client.force_login(coordinator)
-    response = client.post(
-        reverse("centre:session_cancel", args=[session.pk]), {"reason": "formateur malade"}
-    )
+    url = reverse("centre:session_cancel", args=[session.pk])
+    # It asks first, with the number of SMS; without the confirmation nothing is sent.
+    page = client.get(url, {"reason": "formateur malade"})
+    learners = session.cohort.enrolments.filter(withdrawn_at__isnull=True)
+    with_phone = learners.exclude(person__phone="").count()
+    assert f"{with_phone} apprenants recevront un SMS" in page.content.decode()
+    assert client.post(url, {"reason": "formateur malade"}).status_code == 400
+    assert Session.objects.filter(pk=session.pk).exists()
+    assert not OutboxMessage.objects.filter(kind="session_cancelled").exists()
+    response = client.post(url, {"reason": "formateur malade", "confirm": "yes"})
     assert response.status_code == 302
     assert not Session.objects.filter(pk=session.pk).exists()
     texts = list(OutboxMessage.objects.filter(kind="session_cancelled").order_by("phone"))
@@ -308,6 +315,8 @@ def test_cancel_is_refused_without_reason_after_the_start_or_with_marks(
     assert not OutboxMessage.objects.filter(kind="session_cancelled").exists()
     client.force_login(trainer)
     assert (
-        client.post(reverse("centre:session_cancel", args=[future.pk]), {"reason": "x"}).status_code
+        client.post(
+            reverse("centre:session_cancel", args=[future.pk]), {"reason": "x", "confirm": "yes"}
+        ).status_code
         == 403
     )

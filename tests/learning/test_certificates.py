@@ -181,10 +181,16 @@ def test_revoking_needs_a_reason_and_the_public_page_says_revoked(client, certif
 
     client.force_login(coordinator)
     url = reverse("learning:certificate_revoke", args=[certificate.pk])
-    client.post(url, {"reason": ""})
+    client.post(url, {"reason": "", "confirm": "yes"})
     certificate.refresh_from_db()
     assert certificate.is_valid
-    client.post(url, {"reason": "Fraude à l'évaluation"})
+    # The confirmation page says what will happen; a POST without the confirmation is refused.
+    page = client.get(url, {"reason": "Fraude à l'évaluation"})
+    assert page.status_code == 200 and "1 certificat" in page.content.decode()
+    assert client.post(url, {"reason": "Fraude à l'évaluation"}).status_code == 400
+    certificate.refresh_from_db()
+    assert certificate.is_valid
+    client.post(url, {"reason": "Fraude à l'évaluation", "confirm": "yes"})
     certificate.refresh_from_db()
     assert not certificate.is_valid
     assert (certificate.revoked_by, certificate.revoked_reason) == (
@@ -206,7 +212,7 @@ def test_only_the_centres_coordinators_revoke(client, certificate, trainer, othe
             services.certificate_revoke(certificate=certificate, actor=user, reason="x")
         client.force_login(user)
         url = reverse("learning:certificate_revoke", args=[certificate.pk])
-        assert client.post(url, {"reason": "x"}).status_code in (403, 404)
+        assert client.post(url, {"reason": "x", "confirm": "yes"}).status_code in (403, 404)
     certificate.refresh_from_db()
     assert certificate.is_valid
 

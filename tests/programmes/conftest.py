@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from markaz.engine.scoring import DEFAULT_RULE
 from markaz.programmes.models import Campaign, Cohort, CohortReserve, Programme, ScoringRuleVersion
@@ -35,13 +36,20 @@ def programme(centre):
     )
 
 
+def cohort_start() -> dt.date:
+    """The test cohorts start after the campaign (TODAY) and after the real today too: a
+    campaign whose cohorts have started can no longer be allocated or published."""
+    return max(dt.date(2026, 10, 1), timezone.localdate() + dt.timedelta(days=30))
+
+
 def make_cohort(centre, programme, code, seats, pattern="evening", reserves=()):
+    start = cohort_start()
     cohort = Cohort.objects.create(
         centre=centre,
         programme=programme,
         code=code,
-        start_date=dt.date(2026, 10, 1),
-        end_date=dt.date(2027, 1, 31),
+        start_date=start,
+        end_date=start + dt.timedelta(days=120),
         seats=seats,
         schedule_pattern=pattern,
     )

@@ -199,7 +199,14 @@ def test_duplicate_review_merge_and_undo_through_the_screens(client, centre, per
     page = client.get(reverse("registry:person_detail", args=[twin.pk]))
     assert reverse("registry:duplicate_review", args=[flag.pk]) in page.content.decode()
     assert client.get(reverse("registry:duplicate_review", args=[flag.pk])).status_code == 200
-    client.post(reverse("registry:duplicate_resolve", args=[flag.pk]), {"action": "keep_first"})
+    url = reverse("registry:duplicate_resolve", args=[flag.pk])
+    # The merge asks first, with what will happen; a POST without the confirmation merges nothing.
+    page = client.get(url, {"action": "keep_first"})
+    assert page.status_code == 200 and 'id="confirm-consequences"' in page.content.decode()
+    assert client.post(url, {"action": "keep_first"}).status_code == 400
+    assert not Person.objects.filter(merged_into__isnull=False).exists()
+    assert not MergeRecord.objects.exists()
+    client.post(url, {"action": "keep_first", "confirm": "yes"})
     twin.refresh_from_db()
     assert (
         twin.merged_into_id == flag.person_id
