@@ -43,8 +43,12 @@ class CentreSetupForm(BootstrapMixin, forms.Form):
         max_value=5000,
         initial=100,
     )
-    min_age = forms.IntegerField(label=_("Youngest age served"), min_value=10, max_value=60, initial=18)
-    max_age = forms.IntegerField(label=_("Oldest age served"), min_value=10, max_value=80, initial=35)
+    min_age = forms.IntegerField(
+        label=_("Youngest age served"), min_value=10, max_value=60, initial=18
+    )
+    max_age = forms.IntegerField(
+        label=_("Oldest age served"), min_value=10, max_value=80, initial=35
+    )
 
     def clean_phone(self):
         return clean_phone(self.cleaned_data["phone"])
@@ -63,8 +67,12 @@ class OpeningDayForm(forms.Form):
         choices=OpeningHours.Weekday.choices, coerce=int, widget=forms.HiddenInput
     )
     open = forms.BooleanField(label=_("Open"), required=False)
-    opens = forms.TimeField(label=_("Opens at"), required=False, widget=forms.TimeInput(TIME, format="%H:%M"))
-    closes = forms.TimeField(label=_("Closes at"), required=False, widget=forms.TimeInput(TIME, format="%H:%M"))
+    opens = forms.TimeField(
+        label=_("Opens at"), required=False, widget=forms.TimeInput(TIME, format="%H:%M")
+    )
+    closes = forms.TimeField(
+        label=_("Closes at"), required=False, widget=forms.TimeInput(TIME, format="%H:%M")
+    )
     break_start = forms.TimeField(
         label=_("Break from"), required=False, widget=forms.TimeInput(TIME, format="%H:%M")
     )
@@ -107,8 +115,7 @@ class OpeningDayForm(forms.Form):
             )
         if bs is not None and not (opens < bs < be < closes):
             raise forms.ValidationError(
-                _("%(day)s: the break must start and end while the centre is open.")
-                % {"day": day}
+                _("%(day)s: the break must start and end while the centre is open.") % {"day": day}
             )
         return data
 
@@ -206,7 +213,9 @@ class CoordinatorSetupForm(AccountFieldsMixin, BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+        self.fields[
+            "password1"
+        ].help_text = password_validation.password_validators_help_text_html()
 
     def clean(self):
         data = super().clean()

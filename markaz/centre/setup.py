@@ -91,10 +91,7 @@ def _centre_setup(*, centre, hours, rooms, coordinator):
     for room in rooms:
         if max_occupancy and room["capacity"] > max_occupancy:
             problems.append(
-                _(
-                    "%(room)s holds %(capacity)s people, more than the building's maximum "
-                    "(%(max)s)."
-                )
+                _("%(room)s holds %(capacity)s people, more than the building's maximum (%(max)s).")
                 % {"room": room["name_fr"], "capacity": room["capacity"], "max": max_occupancy}
             )
     names = [r["name_fr"].strip().casefold() for r in rooms]

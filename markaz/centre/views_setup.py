@@ -25,7 +25,9 @@ def first_run(request):
     account = CoordinatorSetupForm(data, prefix="coordinator")
     errors: list[str] = []
     if request.method == "POST":
-        valid = all([centre_form.is_valid(), hours.is_valid(), rooms.is_valid(), account.is_valid()])
+        valid = all(
+            [centre_form.is_valid(), hours.is_valid(), rooms.is_valid(), account.is_valid()]
+        )
         room_rows = [f.cleaned_data for f in rooms.forms if f.is_valid() and not f.is_blank()]
         if valid:
             try:
