@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from markaz.caravan import services
-from markaz.caravan.models import CalendarBlock, School, Tour, Vehicle, Visit, Workshop
+from markaz.caravan.models import CalendarBlock, Kit, School, Tour, Vehicle, Visit, Workshop
 from markaz.core.roles import Role
 from markaz.territory.models import Commune
 from tests.factories import staff
@@ -25,6 +25,8 @@ def caravan_world(centre):
         levels=["primaire", "college"],
         kits_needed={"robotics": 8},
     )
+    # Tour planning never needs more kits than the caravan has: enough for two tours a day.
+    Kit.objects.create(kind="robotics", condition="good", count=16)
     for i, (code, level) in enumerate(
         [
             ("rislane", "primaire"),
