@@ -178,15 +178,16 @@ class TrainerUnavailability(models.Model):
         return self.start_time is None
 
     def describe(self) -> str:
+        # Dates and hours read left to right inside Arabic text: isolated (U+2066 … U+2069).
         if self.weekday is not None:
             when = _("every %(day)s") % {"day": self.get_weekday_display()}
         elif self.date_from == self.date_to:
-            when = self.date_from.strftime("%d/%m/%Y")
+            when = f"\u2066{self.date_from:%d/%m/%Y}\u2069"
         else:
-            when = f"{self.date_from:%d/%m/%Y} – {self.date_to:%d/%m/%Y}"
+            when = f"\u2066{self.date_from:%d/%m/%Y} – {self.date_to:%d/%m/%Y}\u2069"
         if self.whole_day:
             return f"{when} ({_('all day')})"
-        return f"{when} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{when} \u2066{self.start_time:%H:%M}–{self.end_time:%H:%M}\u2069"
 
     def clean(self):
         from django.core.exceptions import ValidationError

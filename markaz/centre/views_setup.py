@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import get_language, override
 
 from . import setup
 from .forms_setup import CentreSetupForm, CoordinatorSetupForm, OpeningHoursFormSet, RoomFormSet
@@ -22,7 +22,9 @@ def first_run(request):
     centre_form = CentreSetupForm(data, prefix="centre")
     hours = OpeningHoursFormSet(data, prefix="hours", initial=setup.default_hours_initial())
     rooms = RoomFormSet(data, prefix="rooms")
-    account = CoordinatorSetupForm(data, prefix="coordinator")
+    account = CoordinatorSetupForm(
+        data, prefix="coordinator", initial={"language": (get_language() or "fr")[:2]}
+    )
     errors: list[str] = []
     if request.method == "POST":
         valid = all(

@@ -37,7 +37,12 @@ def payload(i: int, commune) -> dict:
             for d in range(6)
         ],
         "rooms": [
-            {"name_fr": f"Salle {i}-{r}", "name_ar": f"قاعة {r}", "kind": "training", "capacity": 20}
+            {
+                "name_fr": f"Salle {i}-{r}",
+                "name_ar": f"قاعة {r}",
+                "kind": "training",
+                "capacity": 20,
+            }
             for r in range(4)
         ],
         "coordinator": {"username": f"coord{i}", "password": "Centre-setup-2027", "language": "fr"},
@@ -93,9 +98,7 @@ def test_double_submit_over_http_creates_one_centre(territory, live_server):
 
     def submit(out):
         jar = CookieJar()
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(jar), _NoRedirect()
-        )
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
         page = opener.open(live_server.url + "/setup/").read().decode()
         token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
         data = setup_post(**{"centre-commune": str(saidia.pk), "csrfmiddlewaretoken": token})
