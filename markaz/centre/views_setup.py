@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
 
 from . import setup
 from .forms_setup import CentreSetupForm, CoordinatorSetupForm, OpeningHoursFormSet, RoomFormSet
