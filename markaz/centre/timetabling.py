@@ -304,6 +304,16 @@ def timetable_publish(*, timetable: Timetable, actor) -> int:
                     ends_at=dt.datetime.combine(day, end, tzinfo=tz),
                 )
             )
+    # An unavailability entered after the search: refuse rather than book the trainer then.
+    blocked = _sessions_when_unavailable(created)
+    if blocked:
+        raise ValidationError(
+            _(
+                "%(n)s sessions would fall when their trainer is unavailable (entered after this "
+                "timetable was solved, e.g. %(example)s): solve the timetable again."
+            )
+            % {"n": len(blocked), "example": blocked[0]}
+        )
     try:
         with transaction.atomic():
             Session.objects.bulk_create(created, batch_size=500)
@@ -323,6 +333,22 @@ def timetable_publish(*, timetable: Timetable, actor) -> int:
         detail={"sessions": len(created)},
     )
     return len(created)
+
+
+def _sessions_when_unavailable(sessions: list[Session]) -> list[str]:
+    rows: dict[int, list[TrainerUnavailability]] = {}
+    for row in TrainerUnavailability.objects.filter(
+        trainer_id__in={s.trainer_id for s in sessions}
+    ):
+        rows.setdefault(row.trainer_id, []).append(row)
+    blocked = []
+    for s in sessions:
+        start, end = timezone.localtime(s.starts_at), timezone.localtime(s.ends_at)
+        for row in rows.get(s.trainer_id, ()):
+            if row.covers(start.weekday(), start.date(), start.time(), end.time()):
+                blocked.append(f"{s.lesson} {start:%d/%m %H:%M}")
+                break
+    return blocked
 
 
 # --- Moving a session by hand -----------------------------------------------------------------

@@ -169,3 +169,22 @@ def test_opening_hours_make_the_grid(centre):
     ]
     # Ramadan keeps its own grid.
     assert any(s["day"] == "mon" for s in timetabling.weekly_slots(True, centre=centre))
+
+
+def test_publishing_refuses_sessions_on_an_unavailability_entered_after_the_search(
+    centre, world, coordinator, django_capture_on_commit_callbacks
+):
+    from markaz.centre.models import Session
+
+    cohort, trainer = world
+    monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
+    tt = solve(centre, cohort, coordinator, django_capture_on_commit_callbacks, monday, weeks=1)
+    used_days = {s["day"] for s in assigned_slots(tt)}
+    day_index = timetabling.DAYS.index(sorted(used_days)[0])
+    TrainerUnavailability.objects.create(centre=centre, trainer=trainer, weekday=day_index)
+    with pytest.raises(ValidationError) as exc:
+        timetabling.timetable_publish(timetable=tt, actor=coordinator)
+    assert "solve the timetable again" in exc.value.messages[0]
+    assert not Session.objects.exists()
+    tt.refresh_from_db()
+    assert tt.status == Timetable.Status.READY
