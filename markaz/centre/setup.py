@@ -136,7 +136,7 @@ def _centre_setup(*, centre, hours, rooms, coordinator):
     profile.save()
     Installation.objects.filter(pk=1).update(set_up_by=user)
     audit_record(
-        actor=None,
+        actor=user,
         action="centre_setup",
         centre=c,
         obj=c,
