@@ -30,6 +30,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _first_run_flag():
+    """The "set up" flag is cached per process: each test's database is asked again."""
+    from markaz.centre.setup import forget_set_up
+
+    forget_set_up()
+    yield
+    forget_set_up()
+
+
+@pytest.fixture(autouse=True)
 def _fail_on_logged_errors(caplog):
     """A test that logs an error fails (ARCHITECTURE.md, conventions 8)."""
     yield

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from markaz.core.services import audit_record, job_create
 from markaz.engine import routing as engine
 
+from . import equipment
 from .coverage import school_year
 from .models import CalendarBlock, School, Tour, Vehicle, Visit
 
@@ -211,6 +212,11 @@ def tour_start(
         visits_per_school=visits_per_school,
     )
     with transaction.atomic():
+        # Never more kits than the caravan has: this tour's days beside the other tours'.
+        equipment.lock_kits()
+        shortages = equipment.kit_shortages(workshop=workshop, days=days)
+        if shortages:
+            raise ValidationError(shortages)
         job = job_create(kind="tour", centre=centre, created_by=actor, total=len(days))
         tour = Tour(
             name=name,

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_equipment
 
 app_name = "caravan"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("caravan/tours/<int:pk>/cancel-day/", views.tour_cancel_day, name="tour_cancel_day"),
     path("caravan/tours/<int:pk>/decide/", views.tour_decide, name="tour_decide"),
     path("caravan/tours/ical/<str:token>.ics", views.tour_ical, name="tour_ical"),
+    path("caravan/workshops/", views_equipment.workshop_list, name="workshop_list"),
+    path("caravan/workshops/<int:pk>/", views_equipment.workshop_list, name="workshop_edit"),
+    path("caravan/kits/", views_equipment.kit_stock, name="kit_stock"),
     path("", include("markaz.caravan.urls_sync")),
     path("", include("markaz.caravan.urls_coverage")),
 ]

@@ -14,7 +14,14 @@ from markaz.engine import timetable as engine
 from markaz.programmes.models import Cohort, Enrolment
 
 from . import timetabling
-from .models import Closure, HoursPeriod, Presence, Timetable
+from .models import (
+    Closure,
+    HoursPeriod,
+    OpeningHours,
+    Presence,
+    Timetable,
+    TrainerUnavailability,
+)
 from .services import badge_for, badge_token, door_scan
 
 TRAINERS = [
@@ -43,6 +50,17 @@ HOLIDAYS = [
     (dt.date(2027, 1, 14), "Nouvel an amazigh", "رأس السنة الأمازيغية"),
 ]
 DEMO_PASSWORD = "markaz-demo-2026"
+# The centre's week (the timetable's two-hour slots are laid from these): weekdays with a lunch
+# break, Friday with the midday prayer, a short Sunday.
+OPENING_HOURS = {
+    0: ("09:00", "22:00", "13:00", "14:00"),
+    1: ("09:00", "22:00", "13:00", "14:00"),
+    2: ("09:00", "22:00", "13:00", "14:00"),
+    3: ("09:00", "22:00", "13:00", "14:00"),
+    4: ("09:00", "21:00", "12:00", "15:00"),
+    5: ("09:00", "18:00", "13:00", "14:00"),
+    6: ("09:00", "13:00", None, None),
+}
 
 
 @transaction.atomic
@@ -58,6 +76,27 @@ def demo_load_centre(centre, users) -> None:
         StaffProfile.objects.get_or_create(
             user=user, defaults={"role": Role.TRAINER, "centre": centre}
         )
+    if not OpeningHours.objects.filter(centre=centre).exists():
+        for weekday, (opens, closes, bs, be) in OPENING_HOURS.items():
+            OpeningHours.objects.create(
+                centre=centre,
+                weekday=weekday,
+                opens=dt.time.fromisoformat(opens),
+                closes=dt.time.fromisoformat(closes),
+                break_start=dt.time.fromisoformat(bs) if bs else None,
+                break_end=dt.time.fromisoformat(be) if be else None,
+            )
+    # trainer5 teaches the weekend cohort and is never free on Friday afternoons.
+    TrainerUnavailability.objects.get_or_create(
+        centre=centre,
+        trainer=User.objects.get(username="trainer5"),
+        weekday=4,
+        defaults={
+            "start_time": dt.time(14),
+            "end_time": dt.time(22),
+            "reason": "Autre emploi / عمل آخر",
+        },
+    )
     for day, fr, ar in HOLIDAYS:
         Closure.objects.get_or_create(
             centre=centre, date=day, defaults={"reason_fr": fr, "reason_ar": ar}

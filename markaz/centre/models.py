@@ -23,6 +23,8 @@ class Centre(BilingualName):
     max_age = models.PositiveSmallIntegerField(
         _("maximum age"), default=35, validators=[MinValueValidator(10), MaxValueValidator(80)]
     )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
     occupancy = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -49,6 +51,172 @@ class Centre(BilingualName):
     @property
     def province_id(self) -> int:
         return self.commune.province_id
+
+
+class Installation(models.Model):
+    """The first-run record: one row, written in the same transaction as the first centre by
+    /setup/. Its fixed primary key makes a second, concurrent set-up fail on the database's
+    uniqueness instead of creating a second centre."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    centre = models.ForeignKey("Centre", on_delete=models.PROTECT, related_name="+")
+    set_up_at = models.DateTimeField(auto_now_add=True)
+    set_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="installation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.centre} ({self.set_up_at:%Y-%m-%d})"
+
+
+class OpeningHours(models.Model):
+    """When the centre is open on a weekday: from `opens` to `closes`, with an optional break
+    (Friday's midday prayer, lunch). A weekday without a row is closed. A centre with no rows at
+    all uses the built-in grid (markaz/centre/timetabling.py). The timetable's two-hour slots
+    are laid from the opening, then again from the end of the break."""
+
+    class Weekday(models.IntegerChoices):
+        MON = 0, _("Monday")
+        TUE = 1, _("Tuesday")
+        WED = 2, _("Wednesday")
+        THU = 3, _("Thursday")
+        FRI = 4, _("Friday")
+        SAT = 5, _("Saturday")
+        SUN = 6, _("Sunday")
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens at"))
+    closes = models.TimeField(_("closes at"))
+    break_start = models.TimeField(_("break from"), null=True, blank=True)
+    break_end = models.TimeField(_("break until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["centre", "weekday"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "weekday"], name="opening_hours_once"),
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="opening_hours_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValidationError(
+                _("%(day)s: the centre must close after it opens.")
+                % {"day": self.get_weekday_display()}
+            )
+        if (self.break_start is None) != (self.break_end is None):
+            raise ValidationError(
+                _("%(day)s: give both ends of the break, or neither.")
+                % {"day": self.get_weekday_display()}
+            )
+        if self.break_start is not None and not (
+            self.opens < self.break_start < self.break_end < self.closes
+        ):
+            raise ValidationError(
+                _("%(day)s: the break must start and end while the centre is open.")
+                % {"day": self.get_weekday_display()}
+            )
+
+
+class TrainerUnavailability(models.Model):
+    """When a trainer cannot teach: every week on a weekday (recurring), or on dates (an
+    absence). Without hours, the whole day. The timetable solver never puts the trainer in a
+    slot that overlaps one of these (markaz/centre/timetabling.py)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="unavailabilities")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unavailabilities",
+        verbose_name=_("trainer"),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("every week on"), choices=OpeningHours.Weekday.choices, null=True, blank=True
+    )
+    date_from = models.DateField(_("from (date)"), null=True, blank=True)
+    date_to = models.DateField(_("to (date)"), null=True, blank=True)
+    start_time = models.TimeField(_("from (time)"), null=True, blank=True)
+    end_time = models.TimeField(_("to (time)"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["trainer", "weekday", "date_from", "start_time"]
+        verbose_name = _("trainer unavailability")
+        verbose_name_plural = _("trainer unavailabilities")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(weekday__isnull=False, date_from__isnull=True, date_to__isnull=True)
+                    | models.Q(weekday__isnull=True, date_from__isnull=False, date_to__isnull=False)
+                ),
+                name="unavailability_weekly_or_dated",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_to__isnull=True)
+                | models.Q(date_to__gte=models.F("date_from")),
+                name="unavailability_dates_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} {self.describe()}"
+
+    @property
+    def whole_day(self) -> bool:
+        return self.start_time is None
+
+    def describe(self) -> str:
+        # Dates and hours read left to right inside Arabic text: isolated (U+2066 … U+2069).
+        if self.weekday is not None:
+            when = _("every %(day)s") % {"day": self.get_weekday_display()}
+        elif self.date_from == self.date_to:
+            when = f"\u2066{self.date_from:%d/%m/%Y}\u2069"
+        else:
+            when = f"\u2066{self.date_from:%d/%m/%Y} – {self.date_to:%d/%m/%Y}\u2069"
+        if self.whole_day:
+            return f"{when} ({_('all day')})"
+        return f"{when} \u2066{self.start_time:%H:%M}–{self.end_time:%H:%M}\u2069"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = []
+        if (self.weekday is None) == (self.date_from is None):
+            errors.append(_("Choose either a weekday (every week) or dates (an absence)."))
+        if self.date_from is not None and self.date_to is None:
+            self.date_to = self.date_from
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            errors.append(_("The end date comes before the start date."))
+        if (self.start_time is None) != (self.end_time is None):
+            errors.append(_("Give both times, or none for the whole day."))
+        elif self.start_time is not None and self.end_time <= self.start_time:
+            errors.append(_("The end time must come after the start time."))
+        if errors:
+            raise ValidationError(errors)
+
+    def covers(self, day_index: int, date, start, end) -> bool:
+        """Whether this unavailability overlaps `start`–`end` (times) on `date` (a date, or
+        None for "every week"), weekday `day_index` (0 Monday)."""
+        if self.weekday is not None:
+            if self.weekday != day_index:
+                return False
+        elif date is None or not (self.date_from <= date <= self.date_to):
+            return False
+        if self.whole_day:
+            return True
+        return self.start_time < end and start < self.end_time
 
 
 class Room(models.Model):

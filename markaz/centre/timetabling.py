@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from markaz.core.services import audit_record, job_create
 from markaz.engine import timetable as engine
 
-from .models import Closure, Room, Session, Timetable
+from .models import Closure, OpeningHours, Room, Session, Timetable, TrainerUnavailability
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # The weekly grid of two-hour slots (DOMAIN.md: Friday midday prayer changes the hours; Ramadan
@@ -40,7 +40,13 @@ DEFAULT_OTHER_LOAD = {"wed-3": 20, "sat-1": 20, "sat-2": 20}
 SESSION_HOURS = 2
 
 
-def weekly_slots(ramadan: bool = False) -> list[dict]:
+def weekly_slots(ramadan: bool = False, centre=None) -> list[dict]:
+    """The week's two-hour slots: the centre's opening hours where it has entered them (outside
+    Ramadan), else the built-in grid."""
+    if not ramadan and centre is not None:
+        hours = list(OpeningHours.objects.filter(centre=centre))
+        if hours:
+            return slots_from_opening_hours(hours)
     if ramadan:
         grids = {
             "fri": RAMADAN_FRIDAY_SLOTS,
@@ -57,6 +63,64 @@ def weekly_slots(ramadan: bool = False) -> list[dict]:
         for i, (start, end) in enumerate(grid, start=1):
             slots.append({"id": f"{day}-{i}", "day": day, "start": start, "end": end})
     return slots
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def slots_from_opening_hours(hours) -> list[dict]:
+    """Two-hour slots laid from each day's opening until its break, then from the end of the
+    break until closing (a slot never crosses the break: Friday's midday prayer)."""
+    slots = []
+    step = SESSION_HOURS * 60
+    for h in sorted(hours, key=lambda h: h.weekday):
+        day = DAYS[h.weekday]
+        spans = (
+            [(h.opens, h.break_start), (h.break_end, h.closes)]
+            if h.break_start is not None
+            else [(h.opens, h.closes)]
+        )
+        i = 0
+        for start, end in spans:
+            t = _minutes(start)
+            while t + step <= _minutes(end):
+                i += 1
+                slots.append(
+                    {"id": f"{day}-{i}", "day": day, "start": _hhmm(t), "end": _hhmm(t + step)}
+                )
+                t += step
+    return slots
+
+
+def trainer_unavailable_slots(
+    trainer_ids, slots: list[dict], first_week: dt.date | None = None, weeks: int = 0
+) -> dict[str, list[str]]:
+    """Trainer id (str) → the weekly slot ids they cannot teach: the slots that overlap a
+    recurring unavailability, and those that overlap a dated absence on that weekday in any of
+    the timetable's weeks (a weekly timetable repeats its slots every week, so a slot the
+    trainer misses once is one they cannot hold)."""
+    dates: list[dt.date] = []
+    if first_week is not None:
+        dates = [first_week + dt.timedelta(days=d) for d in range(7 * max(weeks, 1))]
+    rows = list(TrainerUnavailability.objects.filter(trainer_id__in=[int(t) for t in trainer_ids]))
+    out: dict[str, list[str]] = {str(t): [] for t in trainer_ids}
+    for s in slots:
+        day_index = DAYS.index(s["day"])
+        start, end = dt.time.fromisoformat(s["start"]), dt.time.fromisoformat(s["end"])
+        same_day = [d for d in dates if d.weekday() == day_index]
+        for row in rows:
+            if row.weekday is not None:
+                hit = row.covers(day_index, None, start, end)
+            else:
+                hit = any(row.covers(day_index, d, start, end) for d in same_day)
+            if hit and s["id"] not in out[str(row.trainer_id)]:
+                out[str(row.trainer_id)].append(s["id"])
+    return out
 
 
 def allowed_slots(pattern: str, slots: list[dict]) -> list[str]:
@@ -87,10 +151,18 @@ def sessions_per_week(cohort) -> int:
 APPLIED_TRACKS = {"web", "robotics", "ecommerce"}
 
 
-def timetable_instance(centre, cohorts, time_limit_s: int = 30, ramadan: bool = False) -> dict:
+def timetable_instance(
+    centre,
+    cohorts,
+    time_limit_s: int = 30,
+    ramadan: bool = False,
+    first_week: dt.date | None = None,
+    weeks: int = 0,
+) -> dict:
     """The engine's input for a set of cohorts of a centre (JSON, as the CLI takes it), on the
-    ordinary weekly grid or on the Ramadan one."""
-    slots = weekly_slots(ramadan)
+    centre's opening hours or on the Ramadan grid, with each trainer's unavailable slots
+    (recurring ones, and dated absences within `weeks` weeks from `first_week`)."""
+    slots = weekly_slots(ramadan, centre=centre)
     rooms = list(Room.objects.filter(centre=centre).exclude(kind=Room.Kind.CHILDREN))
     lessons, trainers, missing = [], {}, []
     for cohort in cohorts:
@@ -116,17 +188,20 @@ def timetable_instance(centre, cohorts, time_limit_s: int = 30, ramadan: bool = 
         raise ValidationError(
             _("These cohorts have no trainer yet: %(codes)s.") % {"codes": ", ".join(missing)}
         )
+    unavailable = trainer_unavailable_slots(list(trainers), slots, first_week, weeks)
+    slot_ids = {s["id"] for s in slots}
+    other_load = {} if ramadan else dict(DEFAULT_OTHER_LOAD)
     return {
         "building_capacity": centre.max_occupancy,
         "timeslots": slots,
         "rooms": [{"id": str(r.pk), "kind": r.kind, "capacity": r.capacity} for r in rooms],
-        "trainers": [{"id": tid, "unavailable": []} for tid in trainers],
+        "trainers": [{"id": tid, "unavailable": unavailable[tid]} for tid in trainers],
         "cohorts": [
             {"id": c.code, "size": c.seats, "allowed": allowed_slots(c.schedule_pattern, slots)}
             for c in cohorts
         ],
         "lessons": lessons,
-        "other_load": {} if ramadan else dict(DEFAULT_OTHER_LOAD),
+        "other_load": {k: v for k, v in other_load.items() if k in slot_ids},
         "time_limit_s": time_limit_s,
     }
 
@@ -143,7 +218,9 @@ def timetable_start(
     first_week = first_week - dt.timedelta(days=first_week.weekday())
     # A timetable whose first week falls in a Ramadan period is built on the Ramadan grid.
     ramadan = (first_week + dt.timedelta(days=3)) in ramadan_days(centre)
-    instance = timetable_instance(centre, cohorts, time_limit_s, ramadan=ramadan)
+    instance = timetable_instance(
+        centre, cohorts, time_limit_s, ramadan=ramadan, first_week=first_week, weeks=weeks
+    )
     with transaction.atomic():
         job = job_create(kind="timetable", centre=centre, created_by=actor, total=100)
         tt = Timetable.objects.create(
@@ -227,6 +304,16 @@ def timetable_publish(*, timetable: Timetable, actor) -> int:
                     ends_at=dt.datetime.combine(day, end, tzinfo=tz),
                 )
             )
+    # An unavailability entered after the search: refuse rather than book the trainer then.
+    blocked = _sessions_when_unavailable(created)
+    if blocked:
+        raise ValidationError(
+            _(
+                "%(n)s sessions would fall when their trainer is unavailable (entered after this "
+                "timetable was solved, e.g. %(example)s): solve the timetable again."
+            )
+            % {"n": len(blocked), "example": blocked[0]}
+        )
     try:
         with transaction.atomic():
             Session.objects.bulk_create(created, batch_size=500)
@@ -246,6 +333,22 @@ def timetable_publish(*, timetable: Timetable, actor) -> int:
         detail={"sessions": len(created)},
     )
     return len(created)
+
+
+def _sessions_when_unavailable(sessions: list[Session]) -> list[str]:
+    rows: dict[int, list[TrainerUnavailability]] = {}
+    for row in TrainerUnavailability.objects.filter(
+        trainer_id__in={s.trainer_id for s in sessions}
+    ):
+        rows.setdefault(row.trainer_id, []).append(row)
+    blocked = []
+    for s in sessions:
+        start, end = timezone.localtime(s.starts_at), timezone.localtime(s.ends_at)
+        for row in rows.get(s.trainer_id, ()):
+            if row.covers(start.weekday(), start.date(), start.time(), end.time()):
+                blocked.append(f"{s.lesson} {start:%d/%m %H:%M}")
+                break
+    return blocked
 
 
 # --- Moving a session by hand -----------------------------------------------------------------
@@ -286,6 +389,16 @@ def session_conflicts(session: Session, starts_at: dt.datetime, room: Room) -> l
     full = over_the_maximum(session.centre, starts_at, ends_at, size, exclude_session=session)
     if full:
         problems.append(full)
+    local_start = timezone.localtime(starts_at)
+    local_end = timezone.localtime(ends_at)
+    for row in TrainerUnavailability.objects.filter(trainer_id=session.trainer_id):
+        if row.covers(
+            local_start.weekday(), local_start.date(), local_start.time(), local_end.time()
+        ):
+            problems.append(
+                _("The trainer is unavailable then (%(when)s).") % {"when": row.describe()}
+            )
+            break
     if timezone.localtime(starts_at).date() in set(
         Closure.objects.filter(centre=session.centre).values_list("date", flat=True)
     ):

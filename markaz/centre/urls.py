@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import views, views_setup
 
 app_name = "centre"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("ical/<str:token>.ics", views.ical, name="ical"),
     path("plan/", views.year_plan, name="year_plan_current"),
     path("plan/<int:year>/", views.year_plan, name="year_plan"),
+    path("setup/", views_setup.first_run, name="setup"),
+    path("", include("markaz.centre.urls_settings")),
 ]

@@ -26,6 +26,10 @@ class StaffProfile(models.Model):
         related_name="staff",
         verbose_name=_("centre"),
     )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="fr", blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("staff profile")

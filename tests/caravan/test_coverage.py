@@ -318,7 +318,7 @@ def test_people_outside_the_caravan_cannot_see_coverage(client, request, persona
 
 
 @pytest.mark.urls("tests.caravan")
-def test_anonymous_visitors_are_sent_to_login(client, db):
+def test_anonymous_visitors_are_sent_to_login(client, centre):  # an installed centre
     response = client.get(reverse("caravan:coverage"))
     assert response.status_code == 302 and "/login/" in response["Location"]
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from markaz.caravan import services
-from markaz.caravan.models import CalendarBlock, School, Tour, Vehicle, Visit, Workshop
+from markaz.caravan.models import CalendarBlock, Kit, School, Tour, Vehicle, Visit, Workshop
 from markaz.core.roles import Role
 from markaz.territory.models import Commune
 from tests.factories import staff
@@ -26,6 +26,8 @@ def caravan_world(centre):
         levels=["primaire", "college"],
         kits_needed={"robotics": 8},
     )
+    # Tour planning never needs more kits than the caravan has: enough for two tours a day.
+    Kit.objects.create(kind="robotics", condition="good", count=16)
     for i, (code, level) in enumerate(
         [
             ("rislane", "primaire"),

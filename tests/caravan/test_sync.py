@@ -384,7 +384,7 @@ def test_other_roles_cannot_read_or_upload(client, centre, school, workshop, vis
     assert not VisitReport.objects.exists()
 
 
-def test_anonymous_cannot_read_or_upload(client, school, workshop, visit):
+def test_anonymous_cannot_read_or_upload(client, centre, school, workshop, visit):
     assert client.get(VISITS_URL).status_code == 401
     assert post(client, [item(school, workshop, visit)]).status_code == 401
     assert client.get("/caravan/tablet/").status_code == 302  # to the login page

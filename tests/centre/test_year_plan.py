@@ -82,6 +82,6 @@ def test_service_refuses_an_unknown_indicator_and_writes_nothing(centre, coordin
 
 
 @pytest.mark.parametrize("persona", ["trainer", "mentor", "provincial_viewer", "caravan_staff"])
-def test_only_coordinators_and_admins(client, request, persona):
+def test_only_coordinators_and_admins(client, request, persona, centre):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(url()).status_code == 403
