@@ -92,9 +92,11 @@ def person_for_badge(user, person_pk):
 
 
 def cohort_for_badges(user, cohort_pk):
-    from markaz.programmes.selectors import cohort_get_for_user
+    """A cohort whose badges `user` may print: coordinators and administrators of its centre,
+    and its own trainers (404 for anyone else: the names are need-to-know)."""
+    from markaz.programmes.selectors import cohort_get_for_user, teaches_cohort
 
-    try:
-        return cohort_get_for_user(user, cohort_pk)
-    except Http404:
-        raise
+    cohort = cohort_get_for_user(user, cohort_pk)
+    if not (has_role(user, REGISTRY_WRITE_ROLES) or teaches_cohort(user, cohort)):
+        raise Http404
+    return cohort

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class LearningConfig(AppConfig):
     name = "markaz.learning"
     verbose_name = _("Attendance, completion and certificates")
+
+    def ready(self):
+        # Need to know: the registry asks this app whom a trainer may open.
+        from markaz.core.roles import Role
+        from markaz.registry.selectors import register_person_scope
+
+        from .selectors import trainer_person_ids
+
+        register_person_scope(Role.TRAINER, trainer_person_ids)

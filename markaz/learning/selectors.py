@@ -282,3 +282,14 @@ def certificate_find(code: str) -> Certificate | None:
     if not code:
         return None
     return Certificate.objects.filter(code=code).first()
+
+
+def trainer_person_ids(user):
+    """The people a trainer may open in the registry: the learners (enrolled, even if since
+    withdrawn) of the cohorts they teach (named on the cohort or giving one of its sessions)."""
+    cohorts = Q(cohort__trainers=user) | Q(
+        cohort__in=Session.objects.filter(trainer=user).values("cohort_id")
+    )
+    return Enrolment.objects.filter(cohorts, cohort__centre_id=user_centre_id(user)).values(
+        "person_id"
+    )
