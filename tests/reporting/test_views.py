@@ -131,6 +131,38 @@ def test_provincial_viewer_never_sees_a_small_cell(client, provincial_viewer, wo
     assert checked == secrets  # every small figure of the world was on the page, hidden
 
 
+def test_provincial_home_dashboard_shows_no_raw_small_count(client, provincial_viewer, world):
+    """Issue 12: /dashboard/ showed the registry's raw counts by commune (Rislane 3) to the
+    province. The province reads the protected pack only: /dashboard/ leads there, and every
+    figure on the way rests on at least 5 people or is hidden."""
+    from django.utils import timezone
+
+    from markaz.registry.models import Person
+    from markaz.reporting.selectors import default_window
+
+    assert Person.objects.filter(commune__code="rislane").count() == 3  # a small cell
+    client.force_login(provincial_viewer)
+    r = client.get(reverse("core:dashboard"), follow=True)
+    assert r.redirect_chain[-1][0] == reverse("reporting:dashboard")
+    assert "counts" not in r.context and 'id="count-total"' not in r.content.decode()
+    assert 'id="protected-notice"' in r.content.decode()
+    start, end = default_window(timezone.localdate())
+    secrets = small_cells(
+        indicator_pack(centre=world.web.centre, start=start, end=end, protect=False)
+    )
+    for dimension in present.DIMENSIONS:
+        f = figures(client.get(DASHBOARD, {"by": dimension}).content)
+        for (code, category), text in f.cells.items():
+            if (code, dimension, category) in secrets:
+                assert text in ("<5", "x"), (code, dimension, category, text)
+        for code, text in f.totals.items():
+            if (code, None, None) in secrets:
+                assert text in ("<5", "x"), (code, text)
+    # The same window as the world's year: Rislane's 3 enrolled youth are hidden.
+    f = figures(client.get(DASHBOARD, {**WINDOW, "by": "commune"}).content)
+    assert f.cells[("enrolled", "rislane")] == "<5"
+
+
 # --- Access -------------------------------------------------------------------------------------
 
 
