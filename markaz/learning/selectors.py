@@ -293,3 +293,44 @@ def trainer_person_ids(user):
     return Enrolment.objects.filter(cohorts, cohort__centre_id=user_centre_id(user)).values(
         "person_id"
     )
+
+
+def trainer_person_panels(user, person) -> list:
+    """On a trainer's page of one of their learners: the learner's attendance in each cohort
+    the trainer teaches (sessions marked so far), with the cohort's page."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from markaz.registry.selectors import PersonPanel
+
+    cohorts = Cohort.objects.filter(
+        Q(trainers=user) | Q(sessions__trainer=user),
+        enrolments__person=person,
+        centre_id=user_centre_id(user),
+    ).distinct()
+    panels = []
+    for cohort in cohorts.select_related("programme").order_by("-start_date"):
+        counts = Counter(
+            AttendanceMark.objects.filter(
+                enrolment__cohort=cohort, enrolment__person=person
+            ).values_list("status", flat=True)
+        )
+        present = counts[AttendanceMark.Status.PRESENT] + counts[AttendanceMark.Status.LATE]
+        line = _(
+            "Present: %(present)s (late: %(late)s) · absent: %(absent)s · excused: "
+            "%(excused)s · sessions marked: %(marked)s"
+        ) % {
+            "present": present,
+            "late": counts[AttendanceMark.Status.LATE],
+            "absent": counts[AttendanceMark.Status.ABSENT],
+            "excused": counts[AttendanceMark.Status.EXCUSED],
+            "marked": sum(counts.values()),
+        }
+        panels.append(
+            PersonPanel(
+                title=f"{cohort.code} · {cohort.programme.title}",
+                lines=(line,),
+                url=reverse("learning:cohort_completion", args=[cohort.pk]),
+            )
+        )
+    return panels

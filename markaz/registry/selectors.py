@@ -3,7 +3,7 @@
 import contextlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -57,6 +57,26 @@ def register_person_scope(role: str, scope: Callable) -> None:
         scopes.append(scope)
 
 
+# What else a trainer's or a mentor's work needs to see of one of their people, offered by the
+# app that holds it (learning: the learner's attendance in the trainer's own cohorts):
+# `register_person_panel(Role.TRAINER, fn)`, `fn(user, person)` returning a list of
+# `PersonPanel`.
+_PERSON_PANELS: dict[str, list[Callable]] = {}
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    title: str
+    lines: tuple[str, ...] = ()
+    url: str = ""
+
+
+def register_person_panel(role: str, panel: Callable) -> None:
+    panels = _PERSON_PANELS.setdefault(str(role), [])
+    if panel not in panels:
+        panels.append(panel)
+
+
 def sees_whole_registry(user) -> bool:
     """Coordinators and administrators: every person of their centre, every field."""
     return has_role(user, REGISTRY_WRITE_ROLES)
@@ -106,6 +126,7 @@ class PersonCard:
     commune: str = ""
     is_mentee: bool = False
     is_merged: bool = False
+    panels: tuple[PersonPanel, ...] = ()
 
 
 def person_card(user, person: Person) -> PersonCard:
@@ -124,7 +145,14 @@ def person_card(user, person: Person) -> PersonCard:
 
 
 def person_card_for_user(user, pk) -> PersonCard:
-    return person_card(user, person_get_for_user(user, pk))
+    """A trainer's or a mentor's page of one of their people: the card and what their app
+    adds (a trainer: the learner's attendance in their own cohorts)."""
+    person = person_get_for_user(user, pk)
+    card = person_card(user, person)
+    panels = [
+        panel for fn in _PERSON_PANELS.get(str(user_role(user)), []) for panel in fn(user, person)
+    ]
+    return replace(card, panels=tuple(panels))
 
 
 def person_search(user, query: str = "", eligible: str = "") -> QuerySet[Person]:

@@ -197,3 +197,34 @@ def test_a_trainer_giving_a_session_of_the_cohort_sees_its_learners(
     )
     assert page(client, other_trainer_here, detail(learner)).status_code == 200
     assert Person.objects.count() == 1
+
+
+def test_trainer_sees_the_attendance_of_their_learner_in_their_cohorts(
+    client, centre, cohort, learner, trainer
+):
+    from markaz.centre.models import Session
+    from markaz.learning.models import AttendanceMark
+    from tests.factories import RoomFactory
+
+    room = RoomFactory(centre=centre)
+    enrolment = learner.enrolments.get()
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(days=3)
+    for day, status in enumerate(["present", "late", "absent"]):
+        session = Session.objects.create(
+            centre=centre,
+            cohort=cohort,
+            room=room,
+            trainer=trainer,
+            starts_at=start + dt.timedelta(days=day),
+            ends_at=start + dt.timedelta(days=day, hours=2),
+        )
+        AttendanceMark.objects.create(session=session, enrolment=enrolment, status=status)
+    body = page(client, trainer, detail(learner)).content.decode()
+    assert cohort.code in body
+    assert (
+        "Présents : 2 (dont en retard : 1) · absents : 1 · excusés : 0 · séances pointées : 3"
+        in (body)
+    )
+    assert reverse("learning:cohort_completion", args=[cohort.pk]) in body
+    for secret in SECRETS:
+        assert secret not in body
