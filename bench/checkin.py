@@ -8,7 +8,10 @@ the same workers however gunicorn spread the connections. The run alternates ROU
 bare requests and check-ins (the server's speed drifts on a shared machine; alternating lets
 both sides see the same drift) and reports the totals, the ratio and each round's ratio.
 
-Each check-in is the kiosk page's POST (its signed kiosk token, as the page sends it) that
+The entrance runs on a tablet paired once by a coordinator (no staff session): the run creates
+a kiosk device, pairs it through the real pairing page (one-time code -> the device's secret in
+a cookie), opens the kiosk page with that cookie and takes the secret the page sends.
+Each check-in is the kiosk page's POST (the paired tablet's secret, as the page sends it) that
 verifies the badge signature, checks the enrolment and the person's last visit, opens the
 presence (the database's triggers raise the building's occupancy under its cap) and returns the
 answer fragment with the count. The bare view is `/healthz`, the first pattern of the URLconf
@@ -54,7 +57,7 @@ def env() -> dict:
     return e
 
 
-def seed() -> list[str]:
+def seed() -> tuple[str, list[str]]:
     for suffix in ("", "-wal", "-shm"):
         Path(str(DB) + suffix).unlink(missing_ok=True)
     os.environ.update(env())
@@ -70,7 +73,7 @@ def seed() -> list[str]:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     from markaz.centre.models import Centre
-    from markaz.centre.services import badge_issue, badge_token
+    from markaz.centre.services import badge_issue, badge_token, kiosk_device_create
     from markaz.core.models import StaffProfile
     from markaz.programmes.models import Cohort, Enrolment, Programme
     from markaz.registry.models import Person
@@ -84,8 +87,9 @@ def seed() -> list[str]:
         floor_area_m2=600,
         max_occupancy=LEARNERS,
     )
-    user = get_user_model().objects.create_user("kiosk", password="kiosk-bench-pw")
+    user = get_user_model().objects.create_user("coordinator", password="kiosk-bench-pw")
     StaffProfile.objects.create(user=user, role="coordinator", centre=centre)
+    _device, pairing_code = kiosk_device_create(centre=centre, name="Bench tablet", actor=user)
     programme = Programme.objects.create(
         centre=centre,
         title_fr="P",
@@ -122,7 +126,7 @@ def seed() -> list[str]:
     )
     Enrolment.objects.bulk_create(Enrolment(cohort=cohort, person=p) for p in people)
     history(centre, people, timezone.now())
-    return [badge_token(badge_issue(person=p)) for p in people]
+    return pairing_code, [badge_token(badge_issue(person=p)) for p in people]
 
 
 def history(centre, people, now) -> None:
@@ -164,29 +168,34 @@ def wait_port() -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def login() -> tuple[str, str]:
+def pair(code: str) -> str:
+    """Pair this client as the entrance tablet, as a tablet does: open the pairing page, post
+    the one-time code, then open the kiosk page with the cookie it set. Returns the secret the
+    page sends with each scan."""
     conn = http.client.HTTPConnection("127.0.0.1", PORT)
-    conn.request("GET", "/login/")
+    conn.request("GET", f"/kiosk/pair/?code={code}")
     r = conn.getresponse()
     body = r.read().decode()
     csrf_cookie = re.search(r"csrftoken=([^;]+)", r.getheader("Set-Cookie")).group(1)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
     conn.request(
         "POST",
-        "/login/",
-        body=f"username=kiosk&password=kiosk-bench-pw&csrfmiddlewaretoken={token}",
+        "/kiosk/pair/",
+        body=f"code={code}&csrfmiddlewaretoken={token}",
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={csrf_cookie}",
-            "Referer": f"http://127.0.0.1:{PORT}/login/",
+            "Referer": f"http://127.0.0.1:{PORT}/kiosk/pair/",
         },
     )
     r = conn.getresponse()
     r.read()
-    cookies = r.getheader("Set-Cookie")
-    session = re.search(r"sessionid=([^;]+)", cookies).group(1)
-    csrf = re.search(r"csrftoken=([^;]+)", cookies)
-    return session, csrf.group(1) if csrf else csrf_cookie
+    if r.status != 302:
+        raise RuntimeError(f"pairing failed: HTTP {r.status}")
+    device_cookie = re.search(r"markaz_kiosk=([^;]+)", r.getheader("Set-Cookie")).group(1)
+    conn.request("GET", "/kiosk/", headers={"Cookie": f"markaz_kiosk={device_cookie}"})
+    page = conn.getresponse().read().decode()
+    return re.search(r'"X-Kiosk-Token": "([^"]+)"', page).group(1)
 
 
 def hammer(conns: list, jobs: list, make_request) -> float:
@@ -219,7 +228,7 @@ def hammer(conns: list, jobs: list, make_request) -> float:
 
 
 def main() -> None:
-    tokens = seed()
+    pairing_code, tokens = seed()
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -242,11 +251,7 @@ def main() -> None:
     )
     try:
         wait_port()
-        session, csrf = login()
-        conn = http.client.HTTPConnection("127.0.0.1", PORT)
-        conn.request("GET", "/kiosk/", headers={"Cookie": f"sessionid={session}; csrftoken={csrf}"})
-        page = conn.getresponse().read().decode()
-        kiosk = re.search(r'"X-Kiosk-Token": "([^"]+)"', page).group(1)
+        kiosk = pair(pairing_code)
         post_headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Kiosk-Token": kiosk,
@@ -314,4 +319,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Sizes from the environment: BENCH_LEARNERS, BENCH_HISTORY_DAYS, BENCH_CLIENTS, "
+        "BENCH_WORKERS, BENCH_THREADS, BENCH_PORT.",
+    ).parse_args()
     main()

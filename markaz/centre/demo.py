@@ -165,3 +165,28 @@ def _door_this_morning(centre) -> None:
             now=start + dt.timedelta(hours=3, minutes=i),
         )
     door_scan(centre=centre, raw="FORGED:0000", now=start + dt.timedelta(minutes=30))
+
+
+DEMO_KIOSK_NAME = "Tablette de l'entrée (démo)"
+DEMO_PAIRING_AGE = dt.timedelta(days=30)
+
+
+def demo_kiosk_device(centre, coordinator) -> str:
+    """The demo's entrance tablet (one device, created once) and a fresh one-time pairing code
+    for it, valid 30 days: open /kiosk/pair/?code=… on the tablet (or any browser) to run the
+    entrance. Each load gives a new code; a tablet already paired keeps working until a code
+    is used."""
+    from .models import KioskDevice
+    from .services import kiosk_device_create, kiosk_device_pairing_renew
+
+    device = KioskDevice.objects.filter(
+        centre=centre, name=DEMO_KIOSK_NAME, revoked_at__isnull=True
+    ).first()
+    if device is None:
+        _device, code = kiosk_device_create(
+            centre=centre, name=DEMO_KIOSK_NAME, actor=coordinator, pairing_age=DEMO_PAIRING_AGE
+        )
+        return code
+    return kiosk_device_pairing_renew(
+        device=device, actor=coordinator, pairing_age=DEMO_PAIRING_AGE
+    )

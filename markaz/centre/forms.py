@@ -86,3 +86,15 @@ class YearPlanForm(BootstrapMixin, forms.Form):
             for name in self.target_fields
             if self.cleaned_data.get(name) is not None
         }
+
+
+class KioskDeviceForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Name of the tablet"),
+        max_length=80,
+        help_text=_("Where it stands, e.g. “Entrance tablet, ground floor”."),
+    )
+
+
+class KioskPairForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(label=_("Pairing code"), max_length=40)

@@ -480,3 +480,36 @@ class YearPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.centre} {self.year}"
+
+
+class KioskDevice(models.Model):
+    """A tablet paired once by a coordinator to run the entrance: it may scan badges and show
+    the count, nothing else, without any staff session. Only hashes are stored: the device's
+    secret (sent with every scan) and the one-time pairing code shown on the coordinator's
+    screen. Revoking it stops the next scan."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="kiosk_devices")
+    name = models.CharField(_("name"), max_length=80)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    pairing_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    pairing_expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    paired_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.token_hash is not None

@@ -8,7 +8,7 @@ from django.utils import timezone
 from markaz.core.access import has_role, user_centre
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, Role
 
-from .models import Centre, Presence, Room
+from .models import Centre, KioskDevice, Presence, Room
 
 DOOR_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRAINER, Role.MENTOR})
 
@@ -25,8 +25,33 @@ def centre_get_by_code(code: str) -> Centre:
     return Centre.objects.select_related("commune__province").get(code=code)
 
 
+def kiosk_devices_for_user(user):
+    """The entrance tablets of the user's centre: coordinators and administrators only."""
+    if not has_role(user, REGISTRY_WRITE_ROLES):
+        raise PermissionDenied
+    centre = user_centre(user)
+    if centre is None:
+        raise PermissionDenied
+    return KioskDevice.objects.filter(centre=centre).select_related("created_by", "revoked_by")
+
+
+def kiosk_device_get_for_user(user, pk) -> KioskDevice:
+    try:
+        return kiosk_devices_for_user(user).get(pk=pk)
+    except (KioskDevice.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def kiosk_centre_for_token(token: str) -> Centre | None:
+    """The centre a paired tablet runs the entrance of (None: not paired, or revoked)."""
+    from .services import kiosk_centre_id
+
+    centre_id = kiosk_centre_id(token)
+    return Centre.objects.get(pk=centre_id) if centre_id is not None else None
+
+
 def door_centre_for_user(user) -> Centre:
-    """The centre whose door a staff member may operate (the kiosk runs under a staff login)."""
+    """The centre whose door (roll-call, closing the day) a staff member may see."""
     if not has_role(user, DOOR_ROLES):
         raise PermissionDenied
     centre = user_centre(user)
@@ -92,12 +117,14 @@ def person_for_badge(user, person_pk):
 
 
 def cohort_for_badges(user, cohort_pk):
-    from markaz.programmes.selectors import cohort_get_for_user
+    """A cohort whose badges `user` may print: coordinators and administrators of its centre,
+    and its own trainers (404 for anyone else: the names are need-to-know)."""
+    from markaz.programmes.selectors import cohort_get_for_user, teaches_cohort
 
-    try:
-        return cohort_get_for_user(user, cohort_pk)
-    except Http404:
-        raise
+    cohort = cohort_get_for_user(user, cohort_pk)
+    if not (has_role(user, REGISTRY_WRITE_ROLES) or teaches_cohort(user, cohort)):
+        raise Http404
+    return cohort
 
 
 def session_cancel_preview(session) -> dict:

@@ -1,17 +1,18 @@
 """Writes for the building: badges and the door (check-in under the building cap)."""
 
 import datetime as dt
+import hashlib
 import secrets
-import time
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from markaz.core.services import audit_record
 
-from .models import Badge, Centre, DoorEvent, Presence
+from .models import Badge, Centre, DoorEvent, KioskDevice, Presence
 
 BADGE_SALT = "markaz.badge"
 BADGE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
@@ -23,36 +24,148 @@ def badge_token(badge: Badge) -> str:
     return signing.Signer(salt=BADGE_SALT).sign(badge.code)
 
 
-KIOSK_SALT = "markaz.kiosk"
-KIOSK_TOKEN_AGE = dt.timedelta(hours=14)
+# --- Entrance tablets (kiosk devices) -------------------------------------------------------
+# A tablet is paired once: a coordinator names it and gets a one-time pairing code (shown once,
+# as a link and a QR code); the tablet opens the link, and the code is exchanged for the
+# device's own secret, kept in a long-lived cookie on the tablet and sent with every scan.
+# The database holds only SHA-256 hashes of both. No staff session is ever opened on the tablet.
+
+KIOSK_COOKIE = "markaz_kiosk"
+KIOSK_COOKIE_AGE = dt.timedelta(days=400)
+KIOSK_PAIRING_AGE = dt.timedelta(minutes=15)
+PAIRING_LENGTH = 12
+# How stale a device's "last used" may get before a scan writes it again (once a minute at most,
+# so a queue of scans does not add a write each).
+KIOSK_TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
-def kiosk_token(*, centre: Centre, user) -> str:
-    """A signed token for the kiosk page: which centre's door it runs, opened by whom."""
-    return signing.TimestampSigner(salt=KIOSK_SALT).sign(f"{centre.pk}:{user.pk}")
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-_KIOSK_SEEN: dict[str, tuple[int, float]] = {}
-_KIOSK_RECHECK_S = 60.0
+def pairing_code_normalise(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
-def kiosk_centre_id(token: str) -> int | None:
-    """The centre a kiosk token opens, or None. A kiosk sends the same token with every scan
-    of its working day, so a good token is remembered for a minute (then checked again, its
-    age included) instead of having its signature recomputed for each scan."""
-    seen = _KIOSK_SEEN.get(token)
-    now = time.monotonic()
-    if seen is not None and now - seen[1] < _KIOSK_RECHECK_S:
-        return seen[0]
-    try:
-        value = signing.TimestampSigner(salt=KIOSK_SALT).unsign(token, max_age=KIOSK_TOKEN_AGE)
-    except signing.BadSignature:
-        _KIOSK_SEEN.pop(token, None)
+def _new_pairing(device: KioskDevice, now, age: dt.timedelta) -> str:
+    code = "".join(secrets.choice(BADGE_ALPHABET) for _ in range(PAIRING_LENGTH))
+    device.pairing_hash = _digest(code)
+    device.pairing_expires_at = now + age
+    return code
+
+
+@transaction.atomic
+def kiosk_device_create(
+    *, centre: Centre, name: str, actor, pairing_age: dt.timedelta = KIOSK_PAIRING_AGE
+) -> tuple[KioskDevice, str]:
+    """A new entrance tablet for `centre`, waiting to be paired. Returns the device and its
+    one-time pairing code (shown once; only its hash is kept)."""
+    now = timezone.now()
+    device = KioskDevice(centre=centre, name=(name or "").strip(), created_by=actor)
+    code = _new_pairing(device, now, pairing_age)
+    device.full_clean()
+    device.save()
+    audit_record(actor=actor, action="kiosk_device_create", centre=centre, obj=device)
+    return device, code
+
+
+@transaction.atomic
+def kiosk_device_pairing_renew(
+    *, device: KioskDevice, actor, pairing_age: dt.timedelta = KIOSK_PAIRING_AGE
+) -> str:
+    """A fresh pairing code for a device not revoked (to pair a replacement tablet: pairing
+    replaces the device's secret, so the old tablet stops)."""
+    if device.revoked_at is not None:
+        raise ValidationError(_("This tablet was revoked: pair a new one instead."))
+    code = _new_pairing(device, timezone.now(), pairing_age)
+    device.save(update_fields=["pairing_hash", "pairing_expires_at"])
+    audit_record(actor=actor, action="kiosk_device_pairing", centre=device.centre, obj=device)
+    return code
+
+
+@transaction.atomic
+def kiosk_device_pair(*, code: str) -> tuple[KioskDevice, str]:
+    """Exchange a pairing code (once, before it expires) for the device's secret. Raises
+    ValidationError, writing nothing, for an unknown, used or expired code."""
+    normalised = pairing_code_normalise(code)
+    now = timezone.now()
+    device = (
+        KioskDevice.objects.select_for_update()
+        .filter(
+            pairing_hash=_digest(normalised) if normalised else "-",
+            revoked_at__isnull=True,
+            pairing_expires_at__gt=now,
+        )
+        .first()
+    )
+    if device is None:
+        raise ValidationError(
+            _(
+                "This pairing code is unknown, already used or expired. Ask a coordinator for a "
+                "new one (Entrance tablets page)."
+            )
+        )
+    secret = secrets.token_urlsafe(32)
+    device.token_hash = _digest(secret)
+    device.pairing_hash = None
+    device.pairing_expires_at = None
+    device.paired_at = now
+    device.last_used_at = now
+    device.save(
+        update_fields=[
+            "token_hash",
+            "pairing_hash",
+            "pairing_expires_at",
+            "paired_at",
+            "last_used_at",
+        ]
+    )
+    audit_record(actor=None, action="kiosk_device_pair", centre=device.centre, obj=device)
+    return device, secret
+
+
+@transaction.atomic
+def kiosk_device_revoke(*, device: KioskDevice, actor) -> KioskDevice:
+    """Stop a tablet now: its next scan is refused."""
+    if device.revoked_at is None:
+        device.revoked_at = timezone.now()
+        device.revoked_by = actor
+        device.pairing_hash = None
+        device.pairing_expires_at = None
+        device.save(
+            update_fields=["revoked_at", "revoked_by", "pairing_hash", "pairing_expires_at"]
+        )
+        audit_record(actor=actor, action="kiosk_device_revoke", centre=device.centre, obj=device)
+    return device
+
+
+_DEVICE_SQL = (
+    "SELECT id, centre_id, last_used_at FROM centre_kioskdevice "
+    "WHERE token_hash = %s AND revoked_at IS NULL"
+)
+_TOUCH_SQL = "UPDATE centre_kioskdevice SET last_used_at = %s WHERE id = %s"
+
+
+def kiosk_centre_id(token: str, now=None) -> int | None:
+    """The centre whose door a paired tablet's secret opens, or None (unknown or revoked).
+    Checked on every scan (one indexed read: a revoked tablet stops at its next scan); its
+    "last used" time is written at most once a minute."""
+    if not token or len(token) > 128:
         return None
-    centre_id = int(value.split(":")[0])
-    if len(_KIOSK_SEEN) > 256:  # a handful of kiosks per centre: never more than a few tokens
-        _KIOSK_SEEN.clear()
-    _KIOSK_SEEN[token] = (centre_id, now)
+    with _DoorCursor() as cursor:
+        cursor.execute(_DEVICE_SQL, [_digest(token)])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        device_id, centre_id, last_used = row
+        now = now or timezone.now()
+        if isinstance(last_used, str):  # SQLite's driver may hand back text
+            last_used = dt.datetime.fromisoformat(last_used)
+        if last_used is not None and timezone.is_naive(last_used):
+            last_used = last_used.replace(tzinfo=dt.UTC)
+        if last_used is None or now - last_used >= KIOSK_TOUCH_EVERY:
+            at = connection.ops.adapt_datetimefield_value(now)
+            _write(cursor, _TOUCH_SQL, [at, device_id])
     return centre_id
 
 

@@ -5,9 +5,12 @@ from . import views, views_setup
 app_name = "centre"
 
 urlpatterns = [
+    path("kiosk/device-scan/", views.kiosk_device_scan, name="kiosk_device_scan"),  # hot path
     path("kiosk/", views.kiosk, name="kiosk"),
-    path("kiosk/scan/", views.kiosk_scan, name="kiosk_scan"),
-    path("kiosk/device-scan/", views.kiosk_device_scan, name="kiosk_device_scan"),
+    path("kiosk/pair/", views.kiosk_pair, name="kiosk_pair"),
+    path("kiosk/devices/", views.kiosk_devices, name="kiosk_devices"),
+    path("kiosk/devices/<int:pk>/pair/", views.kiosk_device_repair, name="kiosk_device_repair"),
+    path("kiosk/devices/<int:pk>/revoke/", views.kiosk_device_revoke, name="kiosk_device_revoke"),
     path("kiosk/count/", views.kiosk_count, name="kiosk_count"),
     path("building/", views.roll_call, name="roll_call"),
     path("building/close-day/", views.door_close_day, name="door_close_day"),

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from markaz.core.access import role_required
+from markaz.core.access import has_role, role_required
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 
 from . import selectors, services
+from .models import Centre
 from .selectors import DOOR_ROLES
 
 
@@ -19,49 +20,152 @@ def qr_svg(data: str, scale: int = 5) -> str:
     return segno.make(data, error="m").svg_inline(scale=scale, dark="#0b3d47")
 
 
-@role_required(*DOOR_ROLES)
-def kiosk(request):
-    """The entrance: reads badges with the camera (or a typed code) and shows the live count.
+def _kiosk_refused(message: str, status: int = 403) -> HttpResponse:
+    from .door_html import kiosk_expired
 
-    Opening it (as staff) hands the page a signed kiosk token for its centre, valid for one
-    working day; the scans use it instead of the staff session.
-    """
-    centre = selectors.door_centre_for_user(request.user)
-    token = services.kiosk_token(centre=centre, user=request.user)
+    return HttpResponse(kiosk_expired(message), status=status)
+
+
+def kiosk(request):
+    """The entrance, on a paired tablet: reads badges with the camera (or a typed code) and
+    shows the live count; nothing else, and no staff session. The tablet's secret (its cookie,
+    set when it was paired) goes with every scan as the X-Kiosk-Token header."""
+    from django.shortcuts import redirect
+
+    token = request.COOKIES.get(services.KIOSK_COOKIE, "")
+    centre = selectors.kiosk_centre_for_token(token)
+    if centre is None:
+        if has_role(request.user, REGISTRY_WRITE_ROLES):
+            return redirect("centre:kiosk_devices")
+        return render(request, "centre/kiosk_unpaired.html", status=403)
     return render(request, "centre/kiosk.html", {"centre": centre, "kiosk_token": token})
 
 
-@require_POST
-@role_required(*DOOR_ROLES)
-def kiosk_scan(request):
-    """One scan. The hot path of the door: the answer is a small fragment rendered without the
-    site's context processors (a kiosk at 8:55 takes a queue of scans)."""
-    from django.template.loader import render_to_string
+def kiosk_pair(request):
+    """A tablet opens the pairing link (or types the code) once; it gets its secret as a
+    long-lived cookie. GET shows the form (a link preview consumes nothing); POST pairs."""
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
 
-    centre = selectors.door_centre_for_user(request.user)
-    result = services.door_scan(centre=centre, raw=request.POST.get("code", ""))
-    centre.occupancy = result.occupancy
-    html = render_to_string("centre/_scan_result.html", {"result": result, "centre": centre})
-    return HttpResponse(html)
+    from .forms import KioskPairForm
+
+    form = KioskPairForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                device, secret = services.kiosk_device_pair(code=form.cleaned_data["code"])
+            except ValidationError as exc:
+                form.add_error("code", exc)
+            else:
+                response = redirect("centre:kiosk")
+                response.set_cookie(
+                    services.KIOSK_COOKIE,
+                    secret,
+                    max_age=int(services.KIOSK_COOKIE_AGE.total_seconds()),
+                    path="/kiosk/",
+                    httponly=True,
+                    samesite="Strict",
+                    secure=request.is_secure(),
+                )
+                return response
+        status = 400
+    return render(request, "centre/kiosk_pair.html", {"form": form}, status=status)
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def kiosk_devices(request):
+    """The coordinator's entrance tablets: pair a new one (its pairing link is shown once),
+    see when each was last used, revoke one."""
+    from django.core.exceptions import ValidationError
+
+    from markaz.core.access import user_centre
+
+    from .forms import KioskDeviceForm
+
+    devices = selectors.kiosk_devices_for_user(request.user)
+    form = KioskDeviceForm(request.POST or None)
+    context = {"devices": devices, "form": form}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                device, code = services.kiosk_device_create(
+                    centre=user_centre(request.user),
+                    name=form.cleaned_data["name"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                status = 400
+            else:
+                context.update(_pairing_context(request, device, code))
+                context["form"] = KioskDeviceForm()
+        else:
+            status = 400
+    return render(request, "centre/kiosk_devices.html", context, status=status)
+
+
+def _pairing_context(request, device, code: str) -> dict:
+    link = request.build_absolute_uri(reverse("centre:kiosk_pair")) + f"?code={code}"
+    return {
+        "paired_device": device,
+        "pairing_code": "-".join(code[i : i + 4] for i in range(0, len(code), 4)),
+        "pairing_link": link,
+        "pairing_qr": qr_svg(link, scale=4),
+    }
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def kiosk_device_repair(request, pk: int):
+    """A new pairing code for a tablet (a replacement: the old one stops once it is used)."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from .forms import KioskDeviceForm
+
+    device = selectors.kiosk_device_get_for_user(request.user, pk)
+    try:
+        code = services.kiosk_device_pairing_renew(device=device, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("centre:kiosk_devices")
+    context = {
+        "devices": selectors.kiosk_devices_for_user(request.user),
+        "form": KioskDeviceForm(),
+        **_pairing_context(request, device, code),
+    }
+    return render(request, "centre/kiosk_devices.html", context)
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def kiosk_device_revoke(request, pk: int):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    device = selectors.kiosk_device_get_for_user(request.user, pk)
+    services.kiosk_device_revoke(device=device, actor=request.user)
+    messages.success(
+        request, _("“%(name)s” is revoked: it can no longer record anything.") % {"name": device}
+    )
+    return redirect("centre:kiosk_devices")
 
 
 @csrf_exempt  # authenticated by the X-Kiosk-Token header, which browsers never send on their own
 @require_POST
 def kiosk_device_scan(request):
-    """The kiosk's scan endpoint: the hot path of the door, no session or user lookup."""
+    """The kiosk's scan endpoint: the hot path of the door, no session or user lookup; the
+    paired tablet's secret is checked on every scan (one indexed read), so a revoked tablet
+    stops at once."""
     from .door_html import scan_result
 
     centre_id = services.kiosk_centre_id(request.META.get("HTTP_X_KIOSK_TOKEN", ""))
     if centre_id is None:
-        from django.utils.translation import gettext as _
-
-        from .door_html import kiosk_expired
-
-        message = _(
-            "This entrance screen has been open too long or was not opened by staff: a staff "
-            "member must open the Entrance page again. Nothing was recorded."
-        )
-        return HttpResponse(kiosk_expired(message), status=403)
+        return _kiosk_refused(_kiosk_unpaired_message())
     centre = services.DoorCentre(centre_id)
     result = services.door_scan(centre=centre, raw=request.POST.get("code", ""))
     return HttpResponse(
@@ -69,11 +173,21 @@ def kiosk_device_scan(request):
     )
 
 
+def _kiosk_unpaired_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "This entrance tablet is not paired, or was revoked: a coordinator must pair it again "
+        "(Entrance tablets page). Nothing was recorded."
+    )
+
+
 def kiosk_count(request):
-    if not request.user.is_authenticated:
-        return HttpResponse(status=401)
-    centre = selectors.door_centre_for_user(request.user)
-    centre.refresh_from_db(fields=["occupancy"])
+    """The live count for a paired tablet (its secret in the X-Kiosk-Token header)."""
+    centre_id = services.kiosk_centre_id(request.META.get("HTTP_X_KIOSK_TOKEN", ""))
+    if centre_id is None:
+        return _kiosk_refused(_kiosk_unpaired_message())
+    centre = Centre.objects.only("occupancy", "max_occupancy").get(pk=centre_id)
     return render(request, "centre/_occupancy.html", {"centre": centre})
 
 

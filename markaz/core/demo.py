@@ -97,7 +97,15 @@ def demo_load(*, stdout=None) -> dict:
     from markaz.mentoring.demo import demo_load_mentoring
 
     demo_load_mentoring(centre, users)
-    return {"centre": centre, "users": users, "applicants_created": created}
+    from markaz.centre.demo import demo_kiosk_device
+
+    pairing_code = demo_kiosk_device(centre, users["coordinator"])
+    return {
+        "centre": centre,
+        "users": users,
+        "applicants_created": created,
+        "kiosk_pairing_code": pairing_code,
+    }
 
 
 def _cin(rng: random.Random) -> str:

@@ -32,9 +32,10 @@ def dashboard(request):
 
     role = user_role(request.user)
     if role == Role.PROVINCIAL:
-        centres = list(Centre.objects.select_related("commune"))
-    else:
-        centres = [user_centre(request.user)]
+        # The province leaves the centre's walls: it reads the protected indicator pack only
+        # (small cells "<5" and their complements "x" hidden), never the registry's raw counts.
+        return redirect("reporting:dashboard")
+    centres = [user_centre(request.user)]
     counts = registry_counts([c.pk for c in centres if c is not None])
     context = {
         "centres": centres,

@@ -11,6 +11,7 @@ dashboard and ``manage.py indicators --json`` print. See ``docs/algorithms/indic
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -259,6 +260,9 @@ DICTIONARY: tuple[Indicator, ...] = (
         "sum",
         "pupils",
         CARAVAN_DIMENSIONS,
+        # Pupils are counted by class at a workshop, never registered as persons: a count of
+        # pupils is not a record about an identifiable person, so it is published as it is.
+        protected=False,
     ),
     _ind(
         "caravan_girls_share",
@@ -270,6 +274,7 @@ DICTIONARY: tuple[Indicator, ...] = (
         "rate",
         "percent",
         ("commune", "area", "level", "period"),
+        protected=False,
     ),
     _ind(
         "schools_reached",
@@ -352,13 +357,12 @@ SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     **dict.fromkeys(("applicants", "eligible", "enrolled", "completed", "certified"), _COUNT),
     "businesses_created": _COUNT,
     **dict.fromkeys(("completion_rate", "reach_rate_6", "insertion_rate_6"), _RATE),
-    **dict.fromkeys(("reach_rate_12", "insertion_rate_12", "caravan_girls_share"), _RATE),
+    **dict.fromkeys(("reach_rate_12", "insertion_rate_12"), _RATE),
     "attendance_rate": (("numerator", "denominator", "n"), ("n",), "n"),
     "median_income_before": _MEDIAN,
     "median_income_after": _MEDIAN,
     "jobs_created": _SUM,
     "mentoring_hours": _SUM,
-    "caravan_pupils": (("value",), ("value",), "value"),
     "cost_per_beneficiary": _MEDIAN,
     "running_cost_per_beneficiary": _MEDIAN,
 }
@@ -847,24 +851,10 @@ def _caravan_outputs(cv: _Caravan, cats, centre: CentreFacts) -> dict[str, _Out]
     frame = _Frame(cv.n, CARAVAN_DIMENSIONS, cats, cv.raw)
     out: dict[str, _Out] = {}
     pupils = frame.sum(cv.pupils)
-    fp = frame.sum(cv.pupils * frame.salt)
     p_int = _ints(pupils)
     none = [None] * frame.nslots
-    out["caravan_pupils"] = _Out(
-        p_int,
-        none,
-        none,
-        p_int,
-        _Raw(
-            dims=CARAVAN_DIMENSIONS,
-            cats={d: cats[d] for d in CARAVAN_DIMENSIONS},
-            tables={"value": pupils},
-            people=("value",),
-            guard="value",
-            keys={"value": fp},
-            space="caravan",
-        ),
-    )
+    # Pupil counts are published unprotected (no `_Raw`): pupils are counted, never registered.
+    out["caravan_pupils"] = _Out(p_int, none, none, p_int, None)
 
     girls_dims = indicator("caravan_girls_share").disaggregations
     sel = frame.sub(girls_dims)
@@ -872,22 +862,9 @@ def _caravan_outputs(cv: _Caravan, cats, centre: CentreFacts) -> dict[str, _Out]
     is_f = np.array([s == "F" for s in sexes] + [False], dtype=bool)[inverse]
     girls_w = np.where(is_f, cv.pupils, 0.0)
     girls = frame.sum(girls_w)[sel]
-    fpg = frame.sum(girls_w * frame.salt)[sel]
     g_int, d_int = _ints(girls), _ints(pupils[sel])
     out["caravan_girls_share"] = _Out(
-        [_rate(a, b) for a, b in zip(g_int, d_int, strict=True)],
-        g_int,
-        d_int,
-        d_int,
-        _Raw(
-            dims=girls_dims,
-            cats={d: cats[d] for d in girls_dims},
-            tables={"numerator": girls, "denominator": pupils[sel]},
-            people=("numerator", "denominator"),
-            guard="numerator",
-            keys={"numerator": fpg, "denominator": fp[sel]},
-            space="caravan",
-        ),
+        [_rate(a, b) for a, b in zip(g_int, d_int, strict=True)], g_int, d_int, d_int, None
     )
 
     # Distinct schools (and communes) with at least one pupil, per category.
@@ -1236,18 +1213,125 @@ def _pinned(raw: _Raw, st: _Structure, tables, hidden, primary, threshold) -> np
     return out
 
 
+# Subsets of a group's cells the exact search may try before it settles for the greedy choice
+# (a group is one dimension, or the areas with their communes; the search almost always ends
+# within a few dozen subsets).
+SEARCH_BUDGET = 3000
+
+
+def _bad(raw: _Raw, st: _Structure, hidden, primary, threshold: int) -> np.ndarray:
+    """Hidden slots a reader can pin: linearly recoverable, or pinned by the marks' bounds."""
+    bad = _linear_recoverable(st.equations, hidden)
+    if not bad.any():
+        bad = _pinned(raw, st, raw.tables, hidden, primary, threshold)
+    return bad
+
+
+def _groups(st: _Structure) -> list[np.ndarray]:
+    """The slots whose relations tie them together once the total is published: each
+    dimension on its own, the areas with their communes when the hierarchy holds."""
+    children = st.children or {}
+    out = []
+    for dim, slots in st.dim_slots:
+        if children and dim == "commune":
+            continue
+        group = list(slots)
+        if children and dim == "area":
+            group += sorted(k for a in slots for k in children[a])
+        out.append(np.array(group, dtype=int))
+    return out
+
+
+def _cheapest_complement(raw, st, hidden, primary, threshold, group, cost):
+    """The complementary cells of one group that protect it at the least cost (the sum over
+    the added cells of their people count + 1: fewest and smallest), given a published total.
+    Exact: subsets of the group's visible cells are tried in order of increasing cost (each
+    once: candidates sorted by cost, a subset's successors replace its last element by the
+    next candidate or append the next candidate), and the first that leaves no cell of the
+    group recoverable or pinned is the cheapest. Past SEARCH_BUDGET subsets, the greedy
+    choice. None when even hiding the whole group leaves a cell pinned (the total must go)."""
+
+    def fails(h) -> bool:
+        if _linear_recoverable(st.equations, h)[group].any():
+            return True
+        return bool(_pinned(raw, st, raw.tables, h, primary, threshold)[group].any())
+
+    if not hidden[group].any() or not fails(hidden):
+        return []
+    everything = hidden.copy()
+    everything[group] = True
+    if fails(everything):
+        return None
+    cands = sorted((int(k) for k in group if not hidden[k]), key=lambda k: (cost[k], k))
+    # Relations of the group: a relation with exactly one hidden cell gives it back at once,
+    # a cheap test before the full one.
+    rows = (st.equations[np.any(st.equations[:, group] != 0, axis=1)] != 0).astype(int)
+    heap = [(cost[cands[0]], (0,))]
+    tried = 0
+    while heap and tried < SEARCH_BUDGET:
+        c, idx = heapq.heappop(heap)
+        last = idx[-1]
+        if last + 1 < len(cands):
+            nxt = cost[cands[last + 1]]
+            heapq.heappush(heap, (c + nxt, (*idx, last + 1)))
+            heapq.heappush(heap, (c - cost[cands[last]] + nxt, (*idx[:-1], last + 1)))
+        trial = hidden.copy()
+        trial[[cands[i] for i in idx]] = True
+        if np.any(rows @ trial.astype(int) == 1):
+            continue
+        tried += 1
+        if not fails(trial):
+            return [cands[i] for i in idx]
+    return _greedy_complement(raw, st, hidden, primary, threshold, group, cost)
+
+
+def _greedy_complement(raw, st, hidden, primary, threshold, group, cost):
+    """Hide, one at a time, the cheapest visible cell of the group that shares a relation with
+    a cell still recoverable or pinned (ends: the whole group hidden protects it)."""
+    trial = hidden.copy()
+    members = set(group.tolist())
+    while True:
+        bad = _linear_recoverable(st.equations, trial)
+        if not bad[group].any():
+            bad = _pinned(raw, st, raw.tables, trial, primary, threshold)
+        bad_slots = [j for j in np.flatnonzero(bad).tolist() if j in members]
+        if not bad_slots:
+            return np.flatnonzero(trial & ~hidden).tolist()
+        near = {k for j in bad_slots for k in st.neighbours[j] if k in members and not trial[k]}
+        near = near or {k for k in members if not trial[k]}
+        trial[min(near, key=lambda k: (cost[k], k))] = True
+
+
 def _suppress(raw: _Raw, st: _Structure, forced: np.ndarray, threshold: int):
     """Primary then complementary suppression of one indicator. Returns (hidden, primary,
     complementary, residual); residual is True when a hidden cell stays pinned although
-    everything is hidden: the marks alone pin it."""
+    everything is hidden: the marks alone pin it.
+
+    With the total published, the groups (each dimension; areas with their communes) share no
+    hidden relation, so each is protected on its own, at the least cost (`_cheapest_complement`).
+    Only when a group cannot be protected under a published total (its small cells alone give
+    it: 8 certified, 4 women `<5`, 4 men `<5`) is the total withheld, and the rest chosen
+    greedily: the relations then tie every group together."""
     guard = raw.tables[raw.guard]
     primary = guard < threshold
     hidden = primary | forced
+    cost = np.asarray(guard, dtype=float) + 1.0
+    if not hidden[0]:
+        trial = hidden.copy()
+        for group in _groups(st):
+            extra = _cheapest_complement(raw, st, trial, primary, threshold, group, cost)
+            if extra is None:
+                break
+            trial[extra] = True
+        else:
+            if not _bad(raw, st, trial, primary, threshold).any():
+                return trial, primary, trial & ~hidden, False
+        hidden = hidden.copy()
+        hidden[0] = True  # the total must go: then hide greedily
     added = np.zeros_like(hidden)
+    added[0] = hidden[0] and not (primary[0] or forced[0])
     while True:
-        bad = _linear_recoverable(st.equations, hidden)
-        if not bad.any():
-            bad = _pinned(raw, st, raw.tables, hidden, primary, threshold)
+        bad = _bad(raw, st, hidden, primary, threshold)
         if not bad.any():
             return hidden, primary, added, False
         candidates = set()
@@ -1255,8 +1339,6 @@ def _suppress(raw: _Raw, st: _Structure, forced: np.ndarray, threshold: int):
             candidates |= {k for k in st.neighbours[j] if k and not hidden[k]}
         if candidates:
             chosen = [min(candidates, key=lambda k: (guard[k], k))]
-        elif not hidden[0]:
-            chosen = [0]  # only the published total pins it: withhold the total
         elif not hidden.all():
             chosen = np.flatnonzero(~hidden).tolist()
         else:
@@ -1309,8 +1391,6 @@ def protect(
             counts, keys = raw.tables[name], raw.keys[name]
             for s in np.flatnonzero(counts > 0).tolist():
                 label = labels[s]
-                if (code, name, s) == ("caravan_girls_share", "numerator", 0):
-                    label = ("sex", "F")
                 key = (raw.space, label, float(keys[s]), float(counts[s]))
                 groups[key].append((code, name, s))
     links = [g for g in groups.values() if len({c for c, _, _ in g}) > 1]

@@ -6,7 +6,16 @@ class LearningConfig(AppConfig):
     name = "markaz.learning"
     verbose_name = _("Attendance, completion and certificates")
 
-    def ready(self) -> None:
+    def ready(self):
+        # Need to know: the registry asks this app whom a trainer may open.
+        from markaz.core.roles import Role
+        from markaz.registry.selectors import register_person_panel, register_person_scope
+
+        from .selectors import trainer_person_ids, trainer_person_panels
+
+        register_person_scope(Role.TRAINER, trainer_person_ids)
+        register_person_panel(Role.TRAINER, trainer_person_panels)
+
         from .programme_section import register
 
         register()

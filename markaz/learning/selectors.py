@@ -294,3 +294,55 @@ def certificate_other_valid_count(certificate) -> int:
         .exclude(pk=certificate.pk)
         .count()
     )
+
+
+def trainer_person_ids(user):
+    """The people a trainer may open in the registry: the learners (enrolled, even if since
+    withdrawn) of the cohorts they teach (named on the cohort or giving one of its sessions)."""
+    cohorts = Q(cohort__trainers=user) | Q(
+        cohort__in=Session.objects.filter(trainer=user).values("cohort_id")
+    )
+    return Enrolment.objects.filter(cohorts, cohort__centre_id=user_centre_id(user)).values(
+        "person_id"
+    )
+
+
+def trainer_person_panels(user, person) -> list:
+    """On a trainer's page of one of their learners: the learner's attendance in each cohort
+    the trainer teaches (sessions marked so far), with the cohort's page."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from markaz.registry.selectors import PersonPanel
+
+    cohorts = Cohort.objects.filter(
+        Q(trainers=user) | Q(sessions__trainer=user),
+        enrolments__person=person,
+        centre_id=user_centre_id(user),
+    ).distinct()
+    panels = []
+    for cohort in cohorts.select_related("programme").order_by("-start_date"):
+        counts = Counter(
+            AttendanceMark.objects.filter(
+                enrolment__cohort=cohort, enrolment__person=person
+            ).values_list("status", flat=True)
+        )
+        present = counts[AttendanceMark.Status.PRESENT] + counts[AttendanceMark.Status.LATE]
+        line = _(
+            "Present: %(present)s (late: %(late)s) · absent: %(absent)s · excused: "
+            "%(excused)s · sessions marked: %(marked)s"
+        ) % {
+            "present": present,
+            "late": counts[AttendanceMark.Status.LATE],
+            "absent": counts[AttendanceMark.Status.ABSENT],
+            "excused": counts[AttendanceMark.Status.EXCUSED],
+            "marked": sum(counts.values()),
+        }
+        panels.append(
+            PersonPanel(
+                title=f"{cohort.code} · {cohort.programme.title}",
+                lines=(line,),
+                url=reverse("learning:cohort_completion", args=[cohort.pk]),
+            )
+        )
+    return panels

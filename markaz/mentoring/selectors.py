@@ -643,3 +643,10 @@ def intake_date(person: Person) -> dt.date:
         Baseline.objects.filter(person=person).values_list("recorded_on", flat=True).first()
     )
     return min(day, baseline_on) if baseline_on else day
+
+
+def mentor_person_ids(user):
+    """The people a mentor may open in the registry: their current mentees."""
+    return MentorAssignment.objects.filter(
+        mentor_id=user.pk, ended_at__isnull=True, centre_id=user_centre_id(user)
+    ).values("person_id")

@@ -73,6 +73,54 @@ def cohort_get_for_user(user, pk) -> Cohort:
         raise Http404 from exc
 
 
+def teaches_cohort(user, cohort: Cohort) -> bool:
+    """`user` is a trainer named on the cohort or giving one of its sessions."""
+    from markaz.centre.models import Session
+    from markaz.core.access import user_role
+    from markaz.core.roles import Role
+
+    if user_role(user) != Role.TRAINER or user_centre_id(user) != cohort.centre_id:
+        return False
+    return (
+        cohort.trainers.filter(pk=user.pk).exists()
+        or Session.objects.filter(cohort=cohort, trainer=user).exists()
+    )
+
+
+def cohort_people_for_user(user, cohort: Cohort, run) -> dict:
+    """The people named on a cohort's page, on a need-to-know basis: coordinators and
+    administrators see offers, the waiting list and the learners; the cohort's own trainer sees
+    its learners; anyone else (another trainer, a mentor) sees the figures only."""
+    people = {
+        "enrolments": [],
+        "withdrawn": [],
+        "offers": [],
+        "waitlist": [],
+        "sees_learners": False,
+    }
+    full = has_role(user, REGISTRY_WRITE_ROLES)
+    if full or teaches_cohort(user, cohort):
+        people["sees_learners"] = True
+        people["enrolments"] = cohort.enrolments.filter(withdrawn_at__isnull=True).select_related(
+            "person"
+        )
+        people["withdrawn"] = (
+            cohort.enrolments.filter(withdrawn_at__isnull=False)
+            .select_related("person")
+            .order_by("-withdrawn_at")
+        )
+    if full and run is not None:
+        people["offers"] = cohort.offers.select_related("application__person").order_by(
+            "-offered_at"
+        )
+        people["waitlist"] = (
+            cohort.waitlist.filter(run=run)
+            .select_related("application__person")
+            .order_by("position")
+        )
+    return people
+
+
 def offer_get_for_user(user, pk) -> Offer:
     centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
     try:

@@ -347,18 +347,7 @@ def cohort_detail(request, pk: int):
     )
     context = {
         "cohort": cohort,
-        "enrolments": cohort.enrolments.filter(withdrawn_at__isnull=True).select_related("person"),
-        "withdrawn": cohort.enrolments.filter(withdrawn_at__isnull=False)
-        .select_related("person")
-        .order_by("-withdrawn_at"),
-        "offers": cohort.offers.select_related("application__person").order_by("-offered_at")
-        if run
-        else [],
-        "waitlist": cohort.waitlist.filter(run=run)
-        .select_related("application__person")
-        .order_by("position")
-        if run
-        else [],
+        **selectors.cohort_people_for_user(request.user, cohort, run),
         "can_write": has_write(request.user),
     }
     return render(request, "programmes/cohort_detail.html", context)
@@ -410,7 +399,7 @@ def person_ranking(request, person_pk: int, campaign_pk: int):
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*REGISTRY_WRITE_ROLES)
 def person_applications(request, person_pk: int):
     """The programmes part of a person's page (loaded into it): rankings, results, offers."""
     person = person_get_for_user(request.user, person_pk)

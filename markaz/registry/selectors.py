@@ -2,14 +2,16 @@
 
 import contextlib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from markaz.core.access import has_role, user_centre_id
-from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, SENSITIVE_ROLES
+from markaz.core.access import has_role, user_centre_id, user_role
+from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, SENSITIVE_ROLES, Role
 from markaz.engine.dedup import name_key
 from markaz.engine.identity import is_valid_cin, normalise_cin
 
@@ -37,26 +39,128 @@ def _people_centre_id(user) -> int:
     return centre_id
 
 
+# --- Need to know -----------------------------------------------------------------------------
+# Coordinators and administrators see every person of their centre. Anyone else who may see
+# people (a trainer, a mentor) sees only the people their work links them to: a trainer the
+# learners of their own cohorts, a mentor their own mentees. The registry sits below the apps
+# that know those links, so they register them here when Django starts (AppConfig.ready), as
+# Django's admin does with its models: `register_person_scope(Role.TRAINER, fn)` with `fn(user)`
+# returning the ids of the people `user` may open (a queryset of ``person_id`` values). A role
+# with no scope registered sees nobody.
+
+_PERSON_SCOPES: dict[str, list[Callable]] = {}
+
+
+def register_person_scope(role: str, scope: Callable) -> None:
+    scopes = _PERSON_SCOPES.setdefault(str(role), [])
+    if scope not in scopes:
+        scopes.append(scope)
+
+
+# What else a trainer's or a mentor's work needs to see of one of their people, offered by the
+# app that holds it (learning: the learner's attendance in the trainer's own cohorts):
+# `register_person_panel(Role.TRAINER, fn)`, `fn(user, person)` returning a list of
+# `PersonPanel`.
+_PERSON_PANELS: dict[str, list[Callable]] = {}
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    title: str
+    lines: tuple[str, ...] = ()
+    url: str = ""
+
+
+def register_person_panel(role: str, panel: Callable) -> None:
+    panels = _PERSON_PANELS.setdefault(str(role), [])
+    if panel not in panels:
+        panels.append(panel)
+
+
+def sees_whole_registry(user) -> bool:
+    """Coordinators and administrators: every person of their centre, every field."""
+    return has_role(user, REGISTRY_WRITE_ROLES)
+
+
 def person_list_for_user(user) -> QuerySet[Person]:
-    return Person.objects.filter(centre_id=_people_centre_id(user), merged_into__isnull=True)
+    """The people `user` may open: the whole centre for coordinators and administrators, the
+    people their work links them to for trainers and mentors (need to know)."""
+    qs = Person.objects.filter(centre_id=_people_centre_id(user), merged_into__isnull=True)
+    if sees_whole_registry(user):
+        return qs
+    linked = Q(pk__in=[])
+    for scope in _PERSON_SCOPES.get(str(user_role(user)), []):
+        linked |= Q(pk__in=scope(user))
+    return qs.filter(linked)
 
 
 def person_get_for_user(user, pk) -> Person:
-    """One person, only for staff of the person's own centre who may see people (404 otherwise,
-    so another centre's records are not even confirmed to exist)."""
+    """One person, only for staff of the person's own centre who may see them (404 otherwise,
+    so another centre's records, or a person outside a trainer's cohorts or a mentor's caseload,
+    are not even confirmed to exist). Trainers and mentors: use :func:`person_card_for_user`
+    for what they may read of the person."""
     centre_id = _people_centre_id(user)
+    qs = Person.objects.select_related("commune", "centre", "merged_into")
+    if not sees_whole_registry(user):
+        qs = qs.filter(pk__in=person_list_for_user(user).values("pk"))
     try:
-        return Person.objects.select_related("commune", "centre", "merged_into").get(
-            pk=pk, centre_id=centre_id
-        )
+        return qs.get(pk=pk, centre_id=centre_id)
     except (Person.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    """What a trainer or a mentor may read of a person: what their work needs, never the CIN,
+    the date of birth, the RSU index or a disability (those stay with coordinators).
+
+    A trainer: the name (attendance is on the session's sheet). A mentor: the name, the phone to
+    call them, the language to speak and the commune (the programme and the action plan are in
+    the mentoring file)."""
+
+    pk: int
+    full_name_latin: str
+    full_name_ar: str
+    phone: str = ""
+    preferred_language: str = ""
+    commune: str = ""
+    is_mentee: bool = False
+    is_merged: bool = False
+    panels: tuple[PersonPanel, ...] = ()
+
+
+def person_card(user, person: Person) -> PersonCard:
+    """The need-to-know view of `person` (already fetched through a permission-checked getter)
+    for `user`, a trainer or a mentor."""
+    mentor = user_role(user) == Role.MENTOR
+    return PersonCard(
+        pk=person.pk,
+        full_name_latin=person.full_name_latin,
+        full_name_ar=person.full_name_ar,
+        phone=person.phone if mentor else "",
+        preferred_language=str(person.get_preferred_language_display()) if mentor else "",
+        commune=(person.commune.name if person.commune_id else "") if mentor else "",
+        is_mentee=mentor,
+    )
+
+
+def person_card_for_user(user, pk) -> PersonCard:
+    """A trainer's or a mentor's page of one of their people: the card and what their app
+    adds (a trainer: the learner's attendance in their own cohorts)."""
+    person = person_get_for_user(user, pk)
+    card = person_card(user, person)
+    panels = [
+        panel for fn in _PERSON_PANELS.get(str(user_role(user)), []) for panel in fn(user, person)
+    ]
+    return replace(card, panels=tuple(panels))
 
 
 def person_search(user, query: str = "", eligible: str = "") -> QuerySet[Person]:
     """Search by name in either script (tolerant to transliteration), CIN or phone."""
     qs = person_list_for_user(user).select_related("commune")
     query = (query or "").strip()
+    if not sees_whole_registry(user):
+        eligible = ""  # eligibility is the coordinators' business, not teaching's
     if eligible == "yes":
         qs = qs.filter(eligible=True)
     elif eligible == "no":
@@ -64,6 +168,11 @@ def person_search(user, query: str = "", eligible: str = "") -> QuerySet[Person]
     if not query:
         return qs
     centre_id = _people_centre_id(user)
+    if not sees_whole_registry(user):
+        # Trainers and mentors never see a CIN or (trainers) a phone: searching by them would
+        # reveal them a character at a time. They find their own few people by name only,
+        # matched here without the search index (which holds CINs and phones too).
+        return qs.filter(pk__in=_names_matching(qs, query))
     cin = normalise_cin(query)
     if is_valid_cin(cin) and any(ch.isdigit() for ch in cin):
         return qs.filter(prefix_q("cin", cin))
@@ -72,6 +181,29 @@ def person_search(user, query: str = "", eligible: str = "") -> QuerySet[Person]
         with contextlib.suppress(ValidationError):
             digits = clean_phone(query).lstrip("+")
         return qs.filter(pk__in=_token_matches(centre_id, [digits]))
+    return qs.filter(_name_query(centre_id, query))
+
+
+def _names_matching(qs: QuerySet[Person], query: str) -> list[int]:
+    """Ids of the people of `qs` (a trainer's or a mentor's few) whose names match `query`:
+    every word of it starts a word of their names, as typed or by its transliteration key."""
+    words = [(w, name_key(w)) for w in _fold(query).replace("-", " ").split() if name_key(w)]
+    found = []
+    fields = ("pk", "first_name_latin", "last_name_latin", "first_name_ar", "last_name_ar")
+    for pk, *names in qs.values_list(*fields):
+        own = set()
+        for name in names:
+            for word in _fold(name or "").replace("-", " ").split():
+                own |= {word, name_key(word)}
+        if words and all(
+            any(o.startswith(w) or (len(k) >= 3 and o.startswith(k)) for o in own if o)
+            for w, k in words
+        ):
+            found.append(pk)
+    return found
+
+
+def _name_query(centre_id: int, query: str) -> Q:
     # Every word must start a word of the person's names, as typed or by its transliteration key
     # ("Mohammed" finds "Mohamed" and "محمد"); articles alone ("el", "ال") are skipped. Or the
     # whole query's key starts a full name's key ("Al Idrissi" finds "El Idrissi").
@@ -84,7 +216,7 @@ def person_search(user, query: str = "", eligible: str = "") -> QuerySet[Person]
     whole_key = name_key(query)
     if len(whole_key) >= 3:
         words |= Q(pk__in=_token_matches(centre_id, [whole_key]))
-    return qs.filter(words)
+    return words
 
 
 def prefix_q(field: str, prefix: str) -> Q:

@@ -50,14 +50,22 @@ def person_list(request):
         query, eligible = form.cleaned_data["q"], form.cleaned_data["eligible"]
     people = selectors.person_search(request.user, query, eligible).order_by("-pk")  # newest first
     page = Paginator(people, 25).get_page(request.GET.get("page"))
+    full = selectors.sees_whole_registry(request.user)
+    if not full:  # a trainer or a mentor: their own people, what their work needs of them
+        page.object_list = [selectors.person_card(request.user, p) for p in page.object_list]
     template = "registry/_person_rows.html" if request.htmx else "registry/person_list.html"
     return render(
-        request, template, {"form": form, "page": page, "query": query, "eligible": eligible}
+        request,
+        template,
+        {"form": form, "page": page, "query": query, "eligible": eligible, "full": full},
     )
 
 
 @role_required(*PEOPLE_ROLES)
 def person_detail(request, pk: int):
+    if not selectors.sees_whole_registry(request.user):
+        card = selectors.person_card_for_user(request.user, pk)
+        return render(request, "registry/person_card.html", {"person": card})
     person = selectors.person_get_for_user(request.user, pk)
     if person.is_merged:
         messages.info(request, _("This record was merged into another one."))

@@ -409,6 +409,7 @@ def report_html(pack: dict, compare: dict | None, *, centre, lang: str) -> str:
             "charts": present.build_charts(rows, labels, width=520, shaped=True),
             "synthetic": present.data_is_synthetic(),
             "generated": timezone.localtime(),
+            "suppression": present.suppression_summary(pack),
             "lang": lang,
             "rtl": translation.get_language_bidi(),
         }

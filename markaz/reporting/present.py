@@ -148,6 +148,39 @@ def guard_small_cells(pack: dict) -> dict:
     return pack
 
 
+@dataclass(frozen=True)
+class Suppression:
+    """How many figures a protected pack hides, and why: `primary` ("<5": they rest on fewer
+    than five people), `complementary` ("x": hidden so a "<5" cannot be worked out from the
+    others), of which `totals` are an indicator's headline; `shown` figures are published."""
+
+    primary: int
+    complementary: int
+    totals: int
+    shown: int
+
+    @property
+    def hidden(self) -> int:
+        return self.primary + self.complementary
+
+
+def suppression_summary(pack: dict) -> Suppression:
+    """Count the hidden figures of a protected pack (totals and cells of every indicator)."""
+    primary = complementary = totals = shown = 0
+    for ind in pack.get("indicators", []):
+        figures = [ind] + [c for cells in (ind.get("by") or {}).values() for c in cells]
+        for fig in figures:
+            if not fig.get("suppressed"):
+                shown += 1
+            elif str(fig.get("display", "")).startswith("<"):
+                primary += 1
+            else:
+                complementary += 1
+        if ind.get("suppressed"):
+            totals += 1
+    return Suppression(primary, complementary, totals, shown)
+
+
 # --- Category labels ----------------------------------------------------------------------------
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")

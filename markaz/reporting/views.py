@@ -126,6 +126,7 @@ def dashboard(request):
                 for p in presets(timezone.localdate())
             ],
             "export_query": _query(**window),
+            "suppression": present.suppression_summary(pack) if scope.protected else None,
             "synthetic": present.data_is_synthetic(),
         },
     )

@@ -1,4 +1,5 @@
-"""The entrance kiosk in real Chromium: typed badge codes until the building is full."""
+"""The entrance kiosk in real Chromium: a coordinator pairs a tablet, the tablet (no staff
+login) takes typed badge codes until the building is full, then is revoked and stops."""
 
 import pytest
 
@@ -28,15 +29,29 @@ def test_kiosk_typed_codes_until_the_building_is_full(live_server, territory, br
     )
     codes = [badge_issue(person=p).code for p in enrolled_people(centre, programme, 4)]
 
+    # The coordinator pairs the entrance tablet once, from their own screen (in Arabic here).
+    office = browser.new_context(viewport={"width": 1024, "height": 768})
+    desk = office.new_page()
+    desk.set_default_timeout(15000)
+    desk.goto(live_server.url + "/login/")
+    desk.fill("#id_username", "coordinator")
+    desk.fill("#id_password", "pw-test-12345")
+    desk.locator("main form button[type=submit]").click()
+    desk.wait_for_url("**/dashboard/")
+    desk.goto(live_server.url + "/kiosk/devices/")
+    desk.fill("#id_name", "Tablette entrée")
+    desk.click("#add-device")
+    link = desk.locator("#pairing-link").inner_text()
+    screenshot(desk, "kiosk-pairing")
+
+    # The tablet: no staff login, ever. It opens the link once and is the entrance from then on.
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
     page.set_default_timeout(15000)
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", "coordinator")
-    page.fill("#id_password", "pw-test-12345")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/dashboard/")
-    page.goto(live_server.url + "/kiosk/")
+    page.goto(link)
+    page.click("#pair")
+    page.wait_for_url("**/kiosk/")
+    assert page.locator("#nav").count() == 0  # no menu: nothing to open but the door
     assert "0 / 3" in page.locator("#occupancy").inner_text()
 
     kinds = []
@@ -57,16 +72,16 @@ def test_kiosk_typed_codes_until_the_building_is_full(live_server, territory, br
     assert "3 / 3" in page.locator("#occupancy").inner_text()
     assert Centre.objects.get(pk=centre.pk).occupancy == 3
 
-    # A kiosk whose token no longer holds (open too long, or tampered with) says so on screen.
-    page.evaluate(
-        """() => document.getElementById('scan-form')
-             .setAttribute('hx-headers', JSON.stringify({'X-Kiosk-Token': 'forged'}))"""
-    )
+    # The coordinator revokes the tablet: its very next scan is refused and says so on screen.
+    desk.goto(live_server.url + "/kiosk/devices/")
+    desk.locator("tr[data-device] button.btn-outline-danger").click()
+    desk.wait_for_url("**/kiosk/devices/")
     page.fill("#id_code", codes[0])
     page.press("#id_code", "Enter")
     warning = page.locator("#scan-result [data-kind=kiosk-expired]")
     warning.wait_for()
-    assert "rouvrir la page Entrée" in warning.inner_text()
+    assert "appairer" in warning.inner_text()
     screenshot(page, "kiosk-token-refused")
     assert Centre.objects.get(pk=centre.pk).occupancy == 3
     context.close()
+    office.close()

@@ -31,6 +31,30 @@ def test_demo_loads_everything_and_twice_changes_nothing():
         StaffProfile.objects.count(),
     ) == counts
     assert _mentoring_counts(centre) == mentoring
+    _check_demo_kiosk(centre, result["kiosk_pairing_code"], second["kiosk_pairing_code"])
+
+
+def _check_demo_kiosk(centre, first_code, code):
+    """One entrance tablet for Berkane, paired with the code load_demo prints (the earlier
+    load's code was replaced); the paired tablet runs the door without any staff login."""
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+
+    from markaz.centre.models import KioskDevice
+    from markaz.centre.services import KIOSK_COOKIE
+
+    assert KioskDevice.objects.filter(centre=centre).count() == 1
+    assert first_code != code
+    tablet = Client()
+    assert tablet.post("/kiosk/pair/", {"code": first_code}).status_code == 400
+    response = tablet.post("/kiosk/pair/", {"code": code})
+    assert response.status_code == 302
+    page = tablet.get("/kiosk/")
+    assert page.status_code == 200 and response.cookies[KIOSK_COOKIE].value in page.content.decode()
+    with pytest.raises(ValidationError):
+        from markaz.centre.services import kiosk_device_pair
+
+        kiosk_device_pair(code=code)
 
 
 def _mentoring_counts(centre) -> tuple:
@@ -119,5 +143,6 @@ def test_demo_logins_work(client):
     for username, *_ in DEMO_USERS:
         response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
-        assert client.get("/dashboard/").status_code == 200
+        # The province's dashboard is the protected indicators (issue 12).
+        assert client.get("/dashboard/", follow=True).status_code == 200
         client.post("/logout/")

@@ -178,7 +178,9 @@ def test_dictionary_is_complete_and_bilingual():
     assert indicator("occupancy_rate").disaggregations == ("period",)
     assert not indicator("occupancy_rate").protected
     assert not indicator("schools_reached").protected
-    assert indicator("caravan_pupils").protected
+    # Pupils are counted, never registered: their counts are not about identifiable people.
+    assert not indicator("caravan_pupils").protected
+    assert not indicator("caravan_girls_share").protected
     assert indicator("cost_per_beneficiary").disaggregations == ()
     with pytest.raises(ValueError, match="unknown indicator"):
         indicator("nope")
@@ -482,18 +484,104 @@ def test_cells_shared_with_another_indicator_share_their_fate():
     assert displays(d, "enrolled", "programme") == ["<5", "x", "<5"]
 
 
-def test_girls_share_follows_the_pupils_by_sex():
+def test_caravan_pupil_counts_are_published_as_they_are():
+    # Issue 12: pupils are counted by class, never registered as persons, so even 3 boys in a
+    # commune are shown (before, every commune of the caravan map read "x").
     caravan = CaravanFacts(
         ["c1", "c1"], ["urban", "urban"], ["primaire"] * 2, ["2025-Q1"] * 2, ["F", "M"], [1, 1],
         [30, 3],
     )  # fmt: skip
     raw = compute(youth_of(ROWS), caravan, CENTRE, categories={"commune": ["c1"]})
     d = pack_to_dict(protect(raw, hierarchy={"commune": {"c1": "urban", "c2": "rural"}}))
-    assert displays(d, "caravan_pupils", "sex") == ["x", "<5"]
+    assert displays(d, "caravan_pupils", "sex") == ["30", "3"]
     assert fig(d, "caravan_pupils")["display"] == "33"
-    # 30 girls out of 33 would give the 3 boys back.
-    assert fig(d, "caravan_girls_share")["display"] == "x"
+    assert fig(d, "caravan_girls_share")["display"] == "90.9"
+    assert not any(
+        c["suppressed"]
+        for code in ("caravan_pupils", "caravan_girls_share")
+        for cs in fig(d, code)["by"].values()
+        for c in cs
+    )
     assert fig(d, "schools_reached")["display"] == "1"  # schools are not persons
+
+
+def test_the_cheapest_complement_is_chosen_not_the_first_candidate():
+    # Issue 12: the greedy choice hid the smallest neighbour first ("outside", 9, alone in its
+    # area, so hiding it forced its area, then another area, then rural communes...). The
+    # cheapest protection of Sidi (3 people) is its rural neighbour c3 (12): the area "rural"
+    # then gives only c2 + c3 = 15.
+    hier = {"c1": "urban", "c2": "rural", "c3": "rural", "c4": "urban", "out": "outside"}
+    counts = {("F", "c1"): 30, ("F", "c4"): 20, ("F", "c2"): 3, ("F", "c3"): 12, ("F", "out"): 9}
+    rows = enrolled_rows({k: v for k, v in counts.items() if k[1] != "out"})
+    rows += [
+        {**r, "person_id": 1000 + i, "commune": "out", "area": "outside"}
+        for i, r in enumerate(enrolled_rows({("F", "c1"): counts[("F", "out")]}))
+    ]
+    categories = {
+        "commune": ["c1", "c2", "c3", "c4", "out"],
+        "area": ["urban", "rural", "outside"],
+        "programme": ["p1"],
+        "period": ["2025-Q1"],
+        "sex": ["F"],
+        "age_band": ["18-24"],
+    }
+    raw = compute(youth_of(rows), CaravanFacts(*[[]] * 7), CENTRE, categories=categories)
+    d = pack_to_dict(protect(raw, hierarchy={"commune": hier}))
+    assert fig(d, "enrolled")["display"] == "74"
+    assert displays(d, "enrolled", "commune") == ["30", "<5", "x", "20", "9"]
+    assert displays(d, "enrolled", "area") == ["50", "15", "9"]
+    assert all(recoverable_cells(i, {"commune": hier}) == [] for i in d["indicators"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 25), min_size=2, max_size=6),
+    threshold=st.sampled_from([3, 5]),
+)
+def test_complementary_cells_cost_the_least_possible(counts, threshold):
+    """One table (a dimension summing to a published total): the complementary cells the
+    engine hides cost (people + 1 each) no more than the cheapest protection found by trying
+    every subset, with the same test of what a reader can pin."""
+    import itertools
+
+    import numpy as np
+
+    from markaz.engine import indicators as engine
+
+    cats = tuple(f"k{i}" for i in range(len(counts)))
+    values = np.array([float(sum(counts)), *map(float, counts)])
+    raw = engine._Raw(
+        dims=("programme",),
+        cats={"programme": cats},
+        tables={"value": values},
+        people=("value",),
+        guard="value",
+        keys={"value": values},
+        space="youth",
+    )
+    st_ = engine._structure(raw.dims, raw.cats, None)
+    none = np.zeros(values.size, dtype=bool)
+    hidden, primary, added, _ = engine._suppress(raw, st_, none, threshold)
+
+    def safe(h):
+        bad = engine._linear_recoverable(st_.equations, h)
+        return not (bad | engine._pinned(raw, st_, raw.tables, h, primary, threshold)).any()
+
+    assert safe(hidden)
+    if hidden[0]:
+        # The total itself must go only when no protection keeps it.
+        for extra in itertools.product([False, True], repeat=len(counts)):
+            trial = primary.copy()
+            trial[1:] |= np.array(extra)
+            assert trial[0] or not safe(trial)
+        return
+    cost = lambda h: sum(values[i] + 1 for i in np.flatnonzero(h & ~primary))  # noqa: E731
+    best = min(
+        cost(trial)
+        for extra in itertools.product([False, True], repeat=len(counts))
+        if safe(trial := primary | np.array([False, *extra]))
+    )
+    assert cost(hidden) == best
 
 
 def test_an_indicator_whose_marks_alone_pin_a_cell_is_withheld_whole():
@@ -767,7 +855,6 @@ PUBLISHED = {
     **dict.fromkeys(["applicants", "eligible", "enrolled", "completed"], PEOPLE_COUNT),
     "certified": PEOPLE_COUNT,
     "businesses_created": PEOPLE_COUNT,
-    "caravan_pupils": PEOPLE_COUNT,
     "jobs_created": {"value": (False, False), "n": (True, True)},
     "mentoring_hours": {"value": (False, False), "n": (True, True)},
     "attendance_rate": {
@@ -782,7 +869,6 @@ PUBLISHED = {
 }
 for _code in [
     "completion_rate", "reach_rate_6", "insertion_rate_6", "reach_rate_12", "insertion_rate_12",
-    "caravan_girls_share",
 ]:  # fmt: skip
     PUBLISHED[_code] = {"numerator": (True, True), "denominator": (True, False)}
 

@@ -72,12 +72,22 @@ def test_public_form_does_not_reveal_a_known_cin(client, centre, person):
 # --- Access by role ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["coordinator", "admin_user", "trainer", "mentor"])
+@pytest.mark.parametrize("persona", ["coordinator", "admin_user"])
 def test_centre_staff_open_their_own_applicants(client, request, person, persona):
     user = request.getfixturevalue(persona)
     response = as_user(client, user).get(reverse("registry:person_detail", args=[person.pk]))
     assert response.status_code == 200
     assert "Éligible" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["trainer", "mentor"])
+def test_trainers_and_mentors_do_not_open_applicants_outside_their_work(
+    client, request, person, persona
+):
+    # Need to know (issue 12): see tests/registry/test_need_to_know.py for their own people.
+    user = request.getfixturevalue(persona)
+    response = as_user(client, user).get(reverse("registry:person_detail", args=[person.pk]))
+    assert response.status_code == 404
 
 
 def test_trainer_of_another_centre_cannot_open_an_applicant(client, person, other_trainer):
@@ -98,9 +108,11 @@ def test_provincial_viewer_cannot_open_any_person(client, person, provincial_vie
     client = as_user(client, provincial_viewer)
     assert client.get(reverse("registry:person_detail", args=[person.pk])).status_code == 403
     assert client.get(reverse("registry:person_list")).status_code == 403
-    dashboard = client.get(reverse("core:dashboard"))
+    # The province reads the protected indicators only, never the registry's raw counts.
+    dashboard = client.get(reverse("core:dashboard"), follow=True)
     assert dashboard.status_code == 200
-    assert dashboard.context["counts"]["totals"]["total"] == 1
+    assert dashboard.redirect_chain[-1][0] == reverse("reporting:dashboard")
+    assert "counts" not in dashboard.context
     assert person.last_name_latin not in dashboard.content.decode()
 
 

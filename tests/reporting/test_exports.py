@@ -190,3 +190,24 @@ def test_open_data_has_no_person_and_no_small_cell(client, coordinator, world, s
 def test_unknown_export_is_404(client, coordinator, world):
     client.force_login(coordinator)
     assert client.get(reverse("reporting:export", args=["docx"]), WINDOW).status_code == 404
+
+
+def test_cpdh_report_says_how_many_figures_are_hidden_and_why(client, provincial_viewer, world):
+    from markaz.reporting import present
+    from markaz.reporting.selectors import indicator_pack
+
+    from .world import END, START
+
+    r = download(client, provincial_viewer, "pdf", lang="fr")
+    text = " ".join(pdf_text(r.content).split())
+    pack = present.guard_small_cells(
+        indicator_pack(centre=world.web.centre, start=START, end=END, protect=True)
+    )
+    summary = present.suppression_summary(pack)
+    assert summary.primary and summary.complementary
+    assert f"{summary.hidden} chiffres sont masqués" in text
+    assert f"{summary.primary} « <5 »" in text and f"{summary.complementary} « x »" in text
+    # Caravan pupils are shown whole: the headline is the true count.
+    pupils = engine.indicator("caravan_pupils").name_fr
+    total = next(i for i in pack["indicators"] if i["code"] == "caravan_pupils")["display"]
+    assert re.search(re.escape(pupils) + r"\s+" + re.escape(total), text)

@@ -131,6 +131,70 @@ def test_provincial_viewer_never_sees_a_small_cell(client, provincial_viewer, wo
     assert checked == secrets  # every small figure of the world was on the page, hidden
 
 
+def test_provincial_home_dashboard_shows_no_raw_small_count(client, provincial_viewer, world):
+    """Issue 12: /dashboard/ showed the registry's raw counts by commune (Rislane 3) to the
+    province. The province reads the protected pack only: /dashboard/ leads there, and every
+    figure on the way rests on at least 5 people or is hidden."""
+    from django.utils import timezone
+
+    from markaz.registry.models import Person
+    from markaz.reporting.selectors import default_window
+
+    assert Person.objects.filter(commune__code="rislane").count() == 3  # a small cell
+    client.force_login(provincial_viewer)
+    r = client.get(reverse("core:dashboard"), follow=True)
+    assert r.redirect_chain[-1][0] == reverse("reporting:dashboard")
+    assert "counts" not in r.context and 'id="count-total"' not in r.content.decode()
+    assert 'id="protected-notice"' in r.content.decode()
+    start, end = default_window(timezone.localdate())
+    secrets = small_cells(
+        indicator_pack(centre=world.web.centre, start=start, end=end, protect=False)
+    )
+    for dimension in present.DIMENSIONS:
+        f = figures(client.get(DASHBOARD, {"by": dimension}).content)
+        for (code, category), text in f.cells.items():
+            if (code, dimension, category) in secrets:
+                assert text in ("<5", "x"), (code, dimension, category, text)
+        for code, text in f.totals.items():
+            if (code, None, None) in secrets:
+                assert text in ("<5", "x"), (code, text)
+    # The same window as the world's year: Rislane's 3 enrolled youth are hidden.
+    f = figures(client.get(DASHBOARD, {**WINDOW, "by": "commune"}).content)
+    assert f.cells[("enrolled", "rislane")] == "<5"
+
+
+def test_protected_view_says_how_many_figures_are_hidden_and_why(
+    client, provincial_viewer, coordinator, world
+):
+    """Issue 12: the page counts the hidden figures by reason, caravan pupils are shown as they
+    are (counted, never registered), and a headline total stays unless it is itself small."""
+    r = get(client, provincial_viewer, DASHBOARD, **WINDOW, by="commune")
+    pack = r.context["pack"]
+    figures_ = [f for ind in pack["indicators"] for f in [ind, *sum(ind["by"].values(), [])]]
+    primary = sum(f["suppressed"] and f["display"].startswith("<") for f in figures_)
+    complementary = sum(f["suppressed"] and f["display"] == "x" for f in figures_)
+    summary = r.context["suppression"]
+    assert (summary.primary, summary.complementary) == (primary, complementary)
+    assert primary > 0 and complementary > 0
+    html = r.content.decode()
+    assert f"{summary.hidden} chiffres sont masqués" in html
+    assert f"{primary} « <5 »" in html and f"{complementary} « x »" in html
+    f = figures(r.content)
+    pupils = [t for (code, _), t in f.cells.items() if code == "caravan_pupils"]
+    assert pupils and not {"<5", "x"} & set(pupils)
+    assert f.totals["caravan_pupils"] not in ("<5", "x")
+    truth = indicator_pack(centre=world.web.centre, start=START, end=END, protect=False)
+    for ind in pack["indicators"]:
+        true = next(i for i in truth["indicators"] if i["code"] == ind["code"])
+        if ind["suppressed"] and ind["display"] == "x":  # a withheld headline: a small one
+            assert (true["n"] or 0) < 10, ind["code"]
+    # Coordinators see no such notice: nothing is hidden from them.
+    mine = get(client, coordinator, DASHBOARD, **WINDOW)
+    assert mine.context["suppression"] is None and 'id="suppression-summary"' not in (
+        mine.content.decode()
+    )
+
+
 # --- Access -------------------------------------------------------------------------------------
 
 

@@ -23,3 +23,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role.label}")
+        code = result["kiosk_pairing_code"]
+        self.stdout.write(
+            "Entrance tablet (kiosk): open "
+            f"http://127.0.0.1:8000/kiosk/pair/?code={code} on the tablet and press Pair "
+            "(one use, valid 30 days; a new code at each load_demo). The coordinator pairs and "
+            "revokes tablets at /kiosk/devices/."
+        )
