@@ -395,14 +395,18 @@ def test_send_outbox_sends_once_and_a_failure_does_not_stop_the_others(centre):
     for phone in ("+212612000011", "+212612000013", "+212612000015", ""):
         OutboxMessage.objects.create(centre=centre, phone=phone, kind="t", subject="s", body="b")
     result = sms.outbox_deliver(backend=FlakyBackend())
-    assert (result.sent, result.failed) == (2, 1)
+    # The failing one is put back for a later attempt; the one without a phone fails for good.
+    assert (result.sent, result.retried, result.failed) == (2, 1, 1)
     assert FlakyBackend.sent == ["+212612000011", "+212612000015"]
     assert set(
         OutboxMessage.objects.filter(sent_at__isnull=True).values_list("phone", flat=True)
     ) == {"+212612000013", ""}
-    result = sms.outbox_deliver(backend=FlakyBackend())
-    assert (result.sent, result.failed) == (0, 1)
+    # Run again once its backoff has passed: only the failed one is tried again.
+    later = timezone.now() + dt.timedelta(hours=1)
+    result = sms.outbox_deliver(backend=FlakyBackend(), now=later)
+    assert (result.sent, result.retried, result.failed) == (0, 1, 0)
     assert len(FlakyBackend.sent) == 2
+    assert OutboxMessage.objects.get(phone="+212612000013").attempts == 2
 
 
 def test_send_outbox_command_with_the_file_backend(settings, tmp_path, centre):
