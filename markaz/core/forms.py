@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class BootstrapMixin:
@@ -12,3 +13,14 @@ class BootstrapMixin:
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+class OptOutForm(BootstrapMixin, forms.Form):
+    """A phone number that will get no more SMS (its owner asked staff)."""
+
+    phone = forms.CharField(label=_("Phone number"), max_length=30)
+
+    def clean_phone(self):
+        from .outbox import normalize_phone
+
+        return normalize_phone(self.cleaned_data["phone"])
