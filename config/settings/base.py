@@ -174,6 +174,8 @@ MARKAZ_SMS_MAX_ATTEMPTS = int(os.environ.get("MARKAZ_SMS_MAX_ATTEMPTS", "8"))
 MARKAZ_SMS_RETRY_BASE_SECONDS = float(os.environ.get("MARKAZ_SMS_RETRY_BASE_SECONDS", "60"))
 MARKAZ_SMS_RETRY_MAX_SECONDS = float(os.environ.get("MARKAZ_SMS_RETRY_MAX_SECONDS", "21600"))
 MARKAZ_SMS_LEASE_SECONDS = float(os.environ.get("MARKAZ_SMS_LEASE_SECONDS", "300"))
+# This Markaz's public address, for the links in messages (offers: where to answer).
+MARKAZ_PUBLIC_URL = os.environ.get("MARKAZ_PUBLIC_URL", "http://127.0.0.1:8000")
 MARKAZ_OUTBOX_BATCH = int(os.environ.get("MARKAZ_OUTBOX_BATCH", "100"))
 
 # E-mail (the outbox's second channel). Without a server, messages are written under var/mail.

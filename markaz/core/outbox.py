@@ -77,14 +77,23 @@ def person_contacts(person) -> tuple[str, str]:
     return (getattr(person, "phone", "") or "", getattr(person, "email", "") or "")
 
 
-def staff_contacts(user) -> tuple[str, str]:
+def staff_contacts(user, *, profile=None) -> tuple[str, str]:
     """Where a staff alert reaches a staff member: their profile's phone and their e-mail."""
     from .access import staff_profile
 
-    profile = getattr(user, "staff_profile", None) if hasattr(user, "staff_profile") else None
-    if profile is None:
-        profile = staff_profile(user)
+    profile = profile or staff_profile(user)
     return ((profile.phone if profile else "") or "", user.email or "")
+
+
+def message_language(code: str) -> str:
+    """The language a message to a person is written in: French for French readers, Arabic for
+    everyone else (Amazigh readers too, until Markaz speaks Amazigh)."""
+    return "fr" if code == "fr" else "ar"
+
+
+def public_url(path: str) -> str:
+    """An address of this Markaz that a person can open from a message (`MARKAZ_PUBLIC_URL`)."""
+    return _config("MARKAZ_PUBLIC_URL", "").rstrip("/") + path
 
 
 # --- Queueing ---------------------------------------------------------------------------------
@@ -158,16 +167,19 @@ def outbox_queue_many(items: Iterable[Outgoing]) -> int:
     if not rows:
         return 0
     keys = [r.idempotency_key for r in rows if r.idempotency_key]
-    seen = set(
-        OutboxMessage.objects.filter(idempotency_key__in=keys).values_list(
-            "idempotency_key", flat=True
+    phones = list({r.phone for r in rows if r.phone})
+    seen, stopped = set(), set()
+    for start in range(0, max(len(keys), len(phones)), 500):
+        seen.update(
+            OutboxMessage.objects.filter(idempotency_key__in=keys[start : start + 500]).values_list(
+                "idempotency_key", flat=True
+            )
         )
-    )
-    stopped = set(
-        SmsOptOut.objects.filter(phone__in={r.phone for r in rows if r.phone}).values_list(
-            "phone", flat=True
+        stopped.update(
+            SmsOptOut.objects.filter(phone__in=phones[start : start + 500]).values_list(
+                "phone", flat=True
+            )
         )
-    )
     fresh = []
     for row in rows:
         if row.idempotency_key in seen:
@@ -180,8 +192,15 @@ def outbox_queue_many(items: Iterable[Outgoing]) -> int:
             row.status, row.status_at = Status.STOPPED, now
             row.last_error = _("This phone answered STOP.")
         fresh.append(row)
-    OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+    OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
     return len(fresh)
+
+
+def outbox_was_queued(key: str) -> bool:
+    """Whether a message of this event key was queued (on any channel)."""
+    return OutboxMessage.objects.filter(
+        idempotency_key__in=[f"{key}:{channel}" for channel in Channel.values]
+    ).exists()
 
 
 def key_of(*parts) -> str:

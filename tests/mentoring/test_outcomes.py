@@ -432,3 +432,19 @@ def test_console_and_memory_backends():
     sms.MemoryBackend.sent.clear()
     sms.get_backend("markaz.core.sms.MemoryBackend").send("+212612000011", "x")
     assert sms.MemoryBackend.sent[0]["phone"] == "+212612000011"
+
+
+def test_overdue_follow_ups_alert_the_mentor_by_phone_once_a_day(alumna, followups, mentor):
+    from markaz.core.models import StaffProfile
+
+    StaffProfile.objects.filter(user=mentor).update(phone="+212661234567")
+    day = max(f.due_on for f in followups.values()) + dt.timedelta(days=1)
+    assert services.followups_overdue_alert(today=day) == 1
+    alert = OutboxMessage.objects.get(kind="followup_overdue")
+    assert (alert.recipient, alert.phone, alert.channel) == (mentor, "+212661234567", "sms")
+    assert f"{len(followups)}" in alert.body and "Amal Ziani" in alert.body
+    assert services.followups_overdue_alert(today=day) == 0  # once a day
+    assert services.followups_overdue_alert(today=day + dt.timedelta(days=1)) == 1
+    for followup in followups.values():
+        services.followup_record(followup=followup, actor=mentor, reached=False)
+    assert services.followups_overdue_alert(today=day + dt.timedelta(days=2)) == 0
