@@ -254,11 +254,11 @@ def _claim(*, started, now, batch: int, lease: float) -> tuple[str, list[OutboxM
     )
 
 
-def _send_emails(rows: list[OutboxMessage]) -> dict[int, sms.SendResult]:
+def _send_emails(rows: list[OutboxMessage], connection_=None) -> dict[int, sms.SendResult]:
     results = {}
     if not rows:
         return results
-    connection_ = mail.get_connection()
+    connection_ = connection_ or mail.get_connection()
     for row in rows:
         message_id = f"<{row.client_id}@markaz>"
         email = mail.EmailMessage(
@@ -299,7 +299,9 @@ def _send_sms(backend, rows: list[OutboxMessage], result: sms.Delivery) -> dict:
     return results
 
 
-def _process(backend, token: str, rows: list[OutboxMessage], result: sms.Delivery, now_fn):
+def _process(
+    backend, token: str, rows: list[OutboxMessage], result: sms.Delivery, now_fn, mailer=None
+):
     stopped_phones = set(
         SmsOptOut.objects.filter(
             phone__in={r.phone for r in rows if r.channel == Channel.SMS and r.phone}
@@ -319,7 +321,7 @@ def _process(backend, token: str, rows: list[OutboxMessage], result: sms.Deliver
         else:
             to_send.append(row)
     outcome.update(_send_sms(backend, to_send, result))
-    outcome.update(_send_emails(emails))
+    outcome.update(_send_emails(emails, mailer))
 
     now = now_fn()
     max_attempts = int(_config("MARKAZ_SMS_MAX_ATTEMPTS", 8))
@@ -375,12 +377,14 @@ def outbox_deliver(
     lease_seconds: float | None = None,
     workers: int = 1,
     now=None,
+    mail_connection=None,
 ) -> sms.Delivery:
     """Deliver what is due (see the module's docstring); returns what happened.
 
     A run claims only what was due when it started, so a message put back for a retry waits for
     the next run. `now` (tests) fixes the clock. `workers` > 1 runs that many threads, each
-    claiming its own batches (each thread uses its own database connection)."""
+    claiming its own batches (each thread uses its own database connection). E-mail goes
+    through `mail_connection` (default: Django's configured backend)."""
     backend = backend or sms.get_backend()
     batch = batch_size or int(_config("MARKAZ_OUTBOX_BATCH", 100))
     lease = float(lease_seconds or _config("MARKAZ_SMS_LEASE_SECONDS", 300))
@@ -409,7 +413,7 @@ def outbox_deliver(
             token, rows = _claim(started=started, now=now_fn(), batch=n, lease=lease)
             if not rows:
                 return
-            _process(backend, token, rows, part, now_fn)
+            _process(backend, token, rows, part, now_fn, mail_connection)
 
     if workers <= 1:
         loop(result)
