@@ -43,6 +43,9 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    import logging
+
+    logging.getLogger("markaz").setLevel(logging.WARNING)  # one line per failed batch otherwise
     # Retries come quickly here so that a run of the benchmark does not wait minutes; the
     # backoff's shape (base × 2^(attempt − 1)) is the production one.
     settings.MARKAZ_SMS_RETRY_BASE_SECONDS = 0.001

@@ -105,6 +105,20 @@ class Job(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+# What each kind of message is, for the Messages page (the apps that queue them name them).
+MESSAGE_KINDS = {
+    "offer": _("Offer of a seat"),
+    "waitlist_offer": _("Seat from the waiting list"),
+    "offer_reminder": _("Reminder of an offer"),
+    "session_cancelled": _("Session cancelled"),
+    "followup_reminder": _("Follow-up call"),
+    "followup_overdue": _("Overdue follow-ups (staff)"),
+    "absence_streak": _("Absences (staff)"),
+    "caravan_visit": _("Caravan visit"),
+    "caravan_visit_cancelled": _("Caravan visit cancelled"),
+}
+
+
 class OutboxMessage(models.Model):
     """One message to one person on one channel (SMS or e-mail), and where it stands.
 
@@ -167,6 +181,17 @@ class OutboxMessage(models.Model):
     @property
     def address(self) -> str:
         return self.phone if self.channel == self.Channel.SMS else self.email
+
+    @property
+    def error_label(self) -> str:
+        """The error in the reader's language when it is one of ours (stored in English)."""
+        from django.utils.translation import gettext
+
+        return gettext(self.last_error) if self.last_error else ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(MESSAGE_KINDS.get(self.kind, self.kind))
 
 
 class SmsOptOut(models.Model):

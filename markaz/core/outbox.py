@@ -34,6 +34,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import sms
 from .models import OutboxMessage, SmsOptOut
@@ -43,6 +44,13 @@ logger = logging.getLogger("markaz.sms")
 
 Status = OutboxMessage.Status
 Channel = OutboxMessage.Channel
+
+# Errors of our own are stored in English and shown translated (`OutboxMessage.error_label`);
+# the provider's own reasons are stored and shown as they came.
+ERR_NO_ADDRESS = gettext_noop("No phone number or e-mail address.")
+ERR_STOP = gettext_noop("This phone answered STOP.")
+ERR_NO_PHONE = gettext_noop("No phone number.")
+ERR_NOT_DELIVERED = gettext_noop("Not delivered.")
 
 STOP_WORDS = {"STOP", "STOPALL", "ARRET", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "توقف", "قف"}
 START_WORDS = {"START", "UNSTOP", "YES", "ابدأ"}
@@ -187,10 +195,10 @@ def outbox_queue_many(items: Iterable[Outgoing]) -> int:
         seen.add(row.idempotency_key)
         if row.channel == Channel.SMS and not row.phone:
             row.status, row.status_at = Status.FAILED, now
-            row.last_error = _("No phone number or e-mail address.")
+            row.last_error = ERR_NO_ADDRESS
         elif row.channel == Channel.SMS and row.phone in stopped:
             row.status, row.status_at = Status.STOPPED, now
-            row.last_error = _("This phone answered STOP.")
+            row.last_error = ERR_STOP
         fresh.append(row)
     OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
     return len(fresh)
@@ -313,9 +321,7 @@ def _process(
         if row.channel == Channel.EMAIL:
             emails.append(row)
         elif not row.phone:
-            outcome[row.pk] = sms.SendResult(
-                str(row.client_id), error=_("No phone number."), permanent=True
-            )
+            outcome[row.pk] = sms.SendResult(str(row.client_id), error=ERR_NO_PHONE, permanent=True)
         elif row.phone in stopped_phones:
             outcome[row.pk] = None  # stopped
         else:
@@ -339,7 +345,7 @@ def _process(
             res = outcome[row.pk]
             row.lease_until, row.claim, row.status_at = None, "", now
             if res is None:
-                row.status, row.last_error = Status.STOPPED, _("This phone answered STOP.")
+                row.status, row.last_error = Status.STOPPED, ERR_STOP
                 result.stopped += 1
             elif res.ok:
                 row.status, row.provider_id, row.sent_at, row.last_error = (
@@ -565,7 +571,7 @@ def outbox_reports_apply(*, payload) -> int:
                 changed += qs.filter(status__in=[Status.SENDING, Status.SENT]).update(
                     status=Status.FAILED,
                     status_at=now,
-                    last_error=error or _("Not delivered."),
+                    last_error=error or ERR_NOT_DELIVERED,
                     lease_until=None,
                 )
     return changed
@@ -637,7 +643,7 @@ def sms_opt_out(*, phone: str, source: str, actor=None, centre=None, text: str =
         defaults={"source": source, "centre": centre, "created_by": actor, "text": text},
     )
     OutboxMessage.objects.filter(channel=Channel.SMS, phone=phone, status=Status.QUEUED).update(
-        status=Status.STOPPED, status_at=timezone.now(), last_error=_("This phone answered STOP.")
+        status=Status.STOPPED, status_at=timezone.now(), last_error=ERR_STOP
     )
     if created and actor is not None:
         audit_record(actor=actor, action="sms_opt_out", centre=centre, obj=opt_out)
