@@ -109,3 +109,21 @@ def test_send_outbox_killed_mid_run_sends_nothing_twice_and_loses_nothing(centre
     assert provider.duplicates == BATCH  # the killed batch came again, and was recognised
     resent = [r for r in rows if r.attempts == 2]
     assert len(resent) == BATCH
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_at_once_never_send_a_message_twice(centre):
+    """Four threads (each its own database connection) claim batches of the same queue at
+    once: every message is sent exactly once, none is submitted twice to the provider."""
+    from markaz.core.outbox import outbox_deliver
+    from markaz.core.sms.providers import InfobipBackend
+
+    for i in range(200):
+        outbox_queue(kind="t", body=f"m{i}", phone=f"+21261200{i:04d}", key=f"w:{i}")
+    with StandInProvider() as provider:
+        backend = InfobipBackend(base_url=provider.url, api_key=provider.api_key)
+        result = outbox_deliver(backend=backend, batch_size=7, workers=4)
+    assert result.sent == 200
+    assert provider.duplicates == 0 and set(provider.delivered.values()) == {1}
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {S.SENT}
+    assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
