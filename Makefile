@@ -51,6 +51,7 @@ bench: migrate
 	$(PY) bench/checkin.py
 	$(PY) bench/routing.py
 	$(PY) bench/reporting.py
+	$(PY) bench/outbox.py
 
 ## make lock: re-pin the dependencies after editing pyproject.toml
 lock: venv
