@@ -190,9 +190,10 @@ def outbox_queue_many(items: Iterable[Outgoing]) -> int:
         )
     fresh = []
     for row in rows:
-        if row.idempotency_key in seen:
-            continue
-        seen.add(row.idempotency_key)
+        if row.idempotency_key is not None:
+            if row.idempotency_key in seen:
+                continue
+            seen.add(row.idempotency_key)
         if row.channel == Channel.SMS and not row.phone:
             row.status, row.status_at = Status.FAILED, now
             row.last_error = ERR_NO_ADDRESS

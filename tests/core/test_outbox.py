@@ -67,6 +67,12 @@ def test_queue_is_idempotent_per_key_and_per_channel(centre):
     assert rows[0].client_id != rows[1].client_id
 
 
+def test_messages_without_a_key_are_all_queued(centre):
+    items = [Outgoing("note", f"b{i}", phone=PHONES[i]) for i in range(3)]
+    assert outbox_queue_many(items) == 3
+    assert OutboxMessage.objects.filter(idempotency_key__isnull=True).count() == 3
+
+
 def test_queue_to_nobody_is_a_visible_failure_and_to_a_stopped_phone_is_stopped(centre):
     sms_opt_out(phone="0612000010", source=SmsOptOut.Source.STAFF)
     outbox_queue(kind="alert", body="x", key="a")
