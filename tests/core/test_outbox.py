@@ -396,3 +396,20 @@ def test_memory_backend_still_works_through_the_batch_interface(centre):
     queue(centre, 2)
     assert outbox_deliver(backend=sms.MemoryBackend()).sent == 2
     assert [m["phone"] for m in sms.MemoryBackend.sent] == PHONES[:2]
+
+
+def test_send_outbox_command_with_infobip_from_settings(centre, provider, settings):
+    """The production path: the backend and its URL and key come from settings (environment)."""
+    import io
+
+    from django.core.management import call_command
+
+    settings.MARKAZ_SMS_BACKEND = "markaz.core.sms.providers.InfobipBackend"
+    settings.MARKAZ_INFOBIP_BASE_URL = provider.url
+    settings.MARKAZ_INFOBIP_API_KEY = provider.api_key
+    queue(centre, 3)
+    out = io.StringIO()
+    call_command("send_outbox", "--reports", stdout=out)
+    assert "SMS sent: 3, failed: 0." in out.getvalue()
+    assert "Delivery reports recorded: 3." in out.getvalue()
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {S.DELIVERED}
