@@ -156,6 +156,44 @@ LOGGING = {
 # var/sms-outbox.log; a provider's backend is set here (or through the environment) in production.
 MARKAZ_SMS_BACKEND = os.environ.get("MARKAZ_SMS_BACKEND", "markaz.core.sms.FileBackend")
 MARKAZ_SMS_FILE = VAR_DIR / "sms-outbox.log"
+# A provider (markaz/core/sms/providers.py): Infobip, or a generic HTTP/JSON gateway.
+MARKAZ_INFOBIP_BASE_URL = os.environ.get("MARKAZ_INFOBIP_BASE_URL", "")
+MARKAZ_INFOBIP_API_KEY = os.environ.get("MARKAZ_INFOBIP_API_KEY", "")
+MARKAZ_INFOBIP_BATCH = int(os.environ.get("MARKAZ_INFOBIP_BATCH", "100"))
+MARKAZ_SMS_HTTP_URL = os.environ.get("MARKAZ_SMS_HTTP_URL", "")
+MARKAZ_SMS_HTTP_HEADER = os.environ.get("MARKAZ_SMS_HTTP_HEADER", "")
+MARKAZ_SMS_HTTP_TEMPLATE = os.environ.get("MARKAZ_SMS_HTTP_TEMPLATE", "")
+MARKAZ_SMS_HTTP_ID_FIELD = os.environ.get("MARKAZ_SMS_HTTP_ID_FIELD", "id")
+MARKAZ_SMS_SENDER = os.environ.get("MARKAZ_SMS_SENDER", "Markaz")
+# Where the provider pushes delivery reports (with the secret), and the secret its webhooks
+# (/sms/webhooks/reports/ and /sms/webhooks/inbound/) must present; empty: webhooks off.
+MARKAZ_SMS_NOTIFY_URL = os.environ.get("MARKAZ_SMS_NOTIFY_URL", "")
+MARKAZ_SMS_WEBHOOK_SECRET = os.environ.get("MARKAZ_SMS_WEBHOOK_SECRET", "")
+# Retries: base × 2^(attempt − 1) seconds, at most MAX_SECONDS; failed after MAX_ATTEMPTS. A
+# claimed message is held LEASE seconds (longer than one batch takes) before a next run may
+# send it again.
+MARKAZ_SMS_MAX_ATTEMPTS = int(os.environ.get("MARKAZ_SMS_MAX_ATTEMPTS", "8"))
+MARKAZ_SMS_RETRY_BASE_SECONDS = float(os.environ.get("MARKAZ_SMS_RETRY_BASE_SECONDS", "60"))
+MARKAZ_SMS_RETRY_MAX_SECONDS = float(os.environ.get("MARKAZ_SMS_RETRY_MAX_SECONDS", "21600"))
+MARKAZ_SMS_LEASE_SECONDS = float(os.environ.get("MARKAZ_SMS_LEASE_SECONDS", "300"))
+# This Markaz's public address, for the links in messages (offers: where to answer).
+MARKAZ_PUBLIC_URL = os.environ.get("MARKAZ_PUBLIC_URL", "http://127.0.0.1:8000")
+MARKAZ_OUTBOX_BATCH = int(os.environ.get("MARKAZ_OUTBOX_BATCH", "100"))
+
+# E-mail (the outbox's second channel). Without a server, messages are written under var/mail.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "markaz@localhost")
 
 # Imports larger than this many rows are committed by a background worker with a progress bar.
 MARKAZ_IMPORT_BACKGROUND_ROWS = 500

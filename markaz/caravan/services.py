@@ -6,9 +6,11 @@ from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from markaz.core.i18n import pick
+from markaz.core.outbox import Outgoing, key_of, outbox_queue_many, outbox_was_queued
 from markaz.core.services import audit_record, job_create
 from markaz.engine import routing as engine
 
@@ -264,6 +266,11 @@ def _tour_plan_store(tour: Tour, result: dict) -> dict:
         s.code: s
         for s in School.objects.filter(code__in=[s["id"] for s in tour.instance["schools"]])
     }
+    announced = list(
+        Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED).select_related(
+            "school", "workshop"
+        )
+    )
     Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED).delete()
     done_days = set(
         Visit.objects.filter(tour=tour)
@@ -287,6 +294,7 @@ def _tour_plan_store(tour: Tour, result: dict) -> dict:
     tour.result = result
     tour.status = Tour.Status.READY
     tour.save(update_fields=["result", "status"])
+    directors_notify(tour=tour, before=announced)
     return {"visits": sum(len(d["visits"]) for d in result["days"]), "prize": result["prize"]}
 
 
@@ -327,6 +335,11 @@ def tour_cancel_day(*, tour: Tour, day: dt.date, actor, today: dt.date | None = 
         refusal = tour_cancel_day_refusal(tour, day, today)
         if refusal:
             raise ValidationError(refusal, code="refused")
+        dropped = list(
+            Visit.objects.filter(
+                tour=tour, date__gte=day, status=Visit.Status.PLANNED
+            ).select_related("school", "workshop")
+        )
         Visit.objects.filter(tour=tour, date=day, status=Visit.Status.PLANNED).update(
             status=Visit.Status.CANCELLED
         )
@@ -350,8 +363,85 @@ def tour_cancel_day(*, tour: Tour, day: dt.date, actor, today: dt.date | None = 
         )
     if remaining:
         tour_plan_execute(tour_id=tour.pk)
+    # The directors whose visit the new plan does not keep are told it is cancelled.
+    with transaction.atomic():
+        directors_notify(tour=tour, before=dropped)
     tour.refresh_from_db()
     return tour
+
+
+# --- Notices to school directors --------------------------------------------------------------
+
+# School directors have no language of their own in Markaz: they are written to in Arabic.
+DIRECTOR_LANGUAGE = "ar"
+
+
+def _visit_key(kind: str, visit: Visit) -> str:
+    return key_of(kind, visit.school_id, visit.date.isoformat(), visit.start_time.isoformat())
+
+
+def _director_text(visit: Visit, kind: str, centre) -> str:
+    values = {
+        "centre": pick(centre.name_fr, centre.name_ar) if centre else "Markaz",
+        "school": pick(visit.school.name_fr, visit.school.name_ar),
+        "date": visit.date.strftime("%d/%m/%Y"),
+        "start": visit.start_time.strftime("%H:%M"),
+        "end": visit.end_time.strftime("%H:%M"),
+        "workshop": pick(visit.workshop.title_fr, visit.workshop.title_ar),
+    }
+    if kind == "caravan_visit":
+        text = _(
+            "%(centre)s: the Code pour tous caravan will visit %(school)s on %(date)s from "
+            "%(start)s to %(end)s (workshop: %(workshop)s). Thank you for welcoming us."
+        )
+    else:
+        text = _(
+            "%(centre)s: the Code pour tous caravan's visit to %(school)s on %(date)s at "
+            "%(start)s is cancelled. We will tell you the new date."
+        )
+    return text % values
+
+
+def directors_notify(*, tour: Tour, before: list[Visit] = ()) -> int:
+    """Tell each school's director (by SMS, in Arabic) the date and time of each planned visit,
+    once per visit; and of a visit announced before that the new plan no longer holds, that it
+    is cancelled. Returns how many notices were queued."""
+    centre = _centre()
+    planned = list(
+        Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED).select_related(
+            "school", "workshop"
+        )
+    )
+    kept = {_visit_key("caravan_visit", v) for v in planned}
+    items = []
+    for kind, visits in (
+        ("caravan_visit", planned),
+        (
+            "caravan_visit_cancelled",
+            [
+                v
+                for v in before
+                if _visit_key("caravan_visit", v) not in kept
+                and outbox_was_queued(_visit_key("caravan_visit", v))
+            ],
+        ),
+    ):
+        for visit in visits:
+            if not visit.school.director_phone:
+                continue
+            with translation.override(DIRECTOR_LANGUAGE):
+                text = _director_text(visit, kind, centre)
+            items.append(
+                Outgoing(
+                    kind=kind,
+                    body=text,
+                    centre=centre,
+                    phone=visit.school.director_phone,
+                    language=DIRECTOR_LANGUAGE,
+                    key=_visit_key(kind, visit),
+                )
+            )
+    return outbox_queue_many(items)
 
 
 def _centre():

@@ -432,7 +432,13 @@ def session_cancel(*, session: Session, reason: str, actor, now=None) -> int:
     with a phone gets an SMS in their language. Returns the number of messages queued.
     Raises ValidationError and changes nothing if the session has started, already has marks,
     or no reason is given."""
-    from markaz.core.models import OutboxMessage
+    from markaz.core.outbox import (
+        Outgoing,
+        key_of,
+        message_language,
+        outbox_queue_many,
+        person_contacts,
+    )
     from markaz.learning.models import AttendanceMark
     from markaz.programmes.models import Enrolment
 
@@ -457,9 +463,11 @@ def session_cancel(*, session: Session, reason: str, actor, now=None) -> int:
     messages = []
     for enrolment in learners:
         person = enrolment.person
-        if not person.phone:
+        phone, email = person_contacts(person)
+        if not (phone or email):
             continue
-        with translation.override("fr" if person.preferred_language == "fr" else "ar"):
+        language = message_language(person.preferred_language)
+        with translation.override(language):
             text = _(
                 "Markaz: the %(cohort)s session of %(date)s at %(time)s is cancelled (%(reason)s)."
             ) % {
@@ -469,15 +477,18 @@ def session_cancel(*, session: Session, reason: str, actor, now=None) -> int:
                 "reason": reason,
             }
         messages.append(
-            OutboxMessage(
-                centre=session.centre,
-                phone=person.phone,
+            Outgoing(
                 kind="session_cancelled",
-                subject=text[:200],
                 body=text,
+                subject=text[:200],
+                centre=session.centre,
+                phone=phone,
+                email=email,
+                language=language,
+                key=key_of("session_cancelled", session.pk, person.pk),
             )
         )
-    OutboxMessage.objects.bulk_create(messages)
+    outbox_queue_many(messages)
     audit_record(
         actor=actor,
         action="session_cancel",

@@ -5,7 +5,7 @@ from .models import AuditEvent, Job, StaffProfile
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "centre"]
+    list_display = ["user", "role", "centre", "phone"]
     list_filter = ["role", "centre"]
 
 

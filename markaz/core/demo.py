@@ -41,6 +41,13 @@ ROOMS = [
         20,
     ),
 ]
+# Where staff alerts reach the demo's staff (fictitious numbers and addresses).
+DEMO_STAFF_CONTACTS = {
+    "coordinator": ("+212661100201", "coordinatrice@markaz-berkane.example"),
+    "mentor": ("+212661100202", ""),
+    "trainer": ("", "formateur@markaz-berkane.example"),
+    "admin": ("", "admin@markaz-berkane.example"),
+}
 APPLICANTS = 300
 REFERENCE_DATE = dt.date(2026, 9, 1)
 
@@ -80,6 +87,12 @@ def demo_load(*, stdout=None) -> dict:
             defaults={"role": role, "centre": None if role == Role.PROVINCIAL else centre},
         )
         users[username] = user
+        phone, email = DEMO_STAFF_CONTACTS.get(username, ("", ""))
+        if phone:
+            StaffProfile.objects.filter(user=user, phone="").update(phone=phone)
+        if email and not user.email:
+            user.email = email
+            user.save(update_fields=["email"])
     created = _load_applicants(centre, users["coordinator"])
     _merge_one_pair(centre, users["coordinator"])
     from markaz.programmes.demo import demo_load_programmes
@@ -100,12 +113,69 @@ def demo_load(*, stdout=None) -> dict:
     from markaz.centre.demo import demo_kiosk_device
 
     pairing_code = demo_kiosk_device(centre, users["coordinator"])
+    _demo_outbox(centre)
     return {
         "centre": centre,
         "users": users,
         "applicants_created": created,
         "kiosk_pairing_code": pairing_code,
     }
+
+
+class _DemoProvider:
+    """Accepts every SMS, reaches nobody: the demo's messages look sent without a network."""
+
+    def send_many(self, messages):
+        from .sms import SendResult
+
+        return [SendResult(m.client_id, provider_id=f"demo-{m.client_id}") for m in messages]
+
+
+def _demo_outbox(centre) -> None:
+    """What the outbox looks like after a while: most messages delivered (the provider's
+    reports came back), the last few sent and awaiting their report, one failed with the
+    provider's reason, one youth who answered STOP, and the newest still queued for the next
+    `send_outbox`. Once only: when something was already delivered, nothing changes."""
+    from django.core import mail
+
+    from .models import OutboxMessage, SmsOptOut
+    from .outbox import outbox_deliver, outbox_reports_apply, sms_opt_out
+
+    S = OutboxMessage.Status
+    if OutboxMessage.objects.exclude(status__in=[S.QUEUED, S.FAILED, S.STOPPED]).exists():
+        return
+    offer = OutboxMessage.objects.filter(kind="offer", status=S.QUEUED).order_by("pk").first()
+    if offer is not None and not SmsOptOut.objects.exists():
+        sms_opt_out(phone=offer.phone, source=SmsOptOut.Source.REPLY, text="STOP", centre=centre)
+    due = OutboxMessage.objects.filter(status=S.QUEUED).count()
+    outbox_deliver(
+        backend=_DemoProvider(),
+        limit=max(0, due - 3),
+        mail_connection=mail.get_connection("django.core.mail.backends.locmem.EmailBackend"),
+    )
+    sent = list(
+        OutboxMessage.objects.filter(status=S.SENT, channel="sms")
+        .order_by("pk")
+        .values_list("client_id", flat=True)
+    )
+    if len(sent) < 8:
+        return
+    reports = []
+    for i, client_id in enumerate(sent[:-5]):  # the last five: no report yet
+        delivered = i != 1
+        reports.append(
+            {
+                "messageId": str(client_id),
+                "status": {
+                    "groupName": "DELIVERED" if delivered else "UNDELIVERABLE",
+                    "description": "Message delivered to handset"
+                    if delivered
+                    else "Absent subscriber: the phone stayed off for 48 hours",
+                },
+                "error": {"groupName": "OK" if delivered else "HANDSET_ERRORS"},
+            }
+        )
+    outbox_reports_apply(payload={"results": reports})
 
 
 def _cin(rng: random.Random) -> str:

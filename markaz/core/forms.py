@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django import forms
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from .errors import UserInputError
 
@@ -65,3 +65,14 @@ def query_id(value: str | None) -> int | None:
     if not value.isascii() or not value.isdigit() or len(value) > 18:
         raise UserInputError(_("This link holds an id that is not a number."))
     return int(value)
+
+
+class OptOutForm(BootstrapMixin, forms.Form):
+    """A phone number that will get no more SMS (its owner asked staff)."""
+
+    phone = forms.CharField(label=_("Phone number"), max_length=30)
+
+    def clean_phone(self):
+        from .outbox import normalize_phone
+
+        return normalize_phone(self.cleaned_data["phone"])

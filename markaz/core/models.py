@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -29,6 +30,7 @@ class StaffProfile(models.Model):
     language = models.CharField(
         _("language"), max_length=5, choices=settings.LANGUAGES, default="fr", blank=True
     )
+    # Where staff alerts reach them (E.164); their e-mail address is the user's.
     phone = models.CharField(_("phone"), max_length=16, blank=True)
 
     class Meta:
@@ -106,23 +108,114 @@ class Job(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+# What each kind of message is, for the Messages page (the apps that queue them name them).
+MESSAGE_KINDS = {
+    "offer": _("Offer of a seat"),
+    "waitlist_offer": _("Seat from the waiting list"),
+    "offer_reminder": _("Reminder of an offer"),
+    "session_cancelled": _("Session cancelled"),
+    "followup_reminder": _("Follow-up call"),
+    "followup_overdue": _("Overdue follow-ups (staff)"),
+    "absence_streak": _("Absences (staff)"),
+    "caravan_visit": _("Caravan visit"),
+    "caravan_visit_cancelled": _("Caravan visit cancelled"),
+}
+
+
 class OutboxMessage(models.Model):
-    """A message waiting to be sent (SMS later; for now a log staff can read). Queued with
-    transaction.on_commit by the services that decide to notify."""
+    """One message to one person on one channel (SMS or e-mail), and where it stands.
+
+    Queued by `markaz.core.outbox.outbox_queue` in the transaction of the event it announces;
+    sent by `outbox_deliver` (the `send_outbox` command), which claims it (queued → sending, with
+    a lease), hands it to the provider under its `client_id` (the provider deduplicates on it, so
+    a resend after a crash is not a second SMS), and records the provider's id (sent). The
+    provider's delivery report marks it delivered or failed. A transient failure puts it back in
+    the queue with exponential backoff; after `MARKAZ_SMS_MAX_ATTEMPTS` it fails. An SMS to a phone
+    that answered STOP is stopped, never sent. `idempotency_key` (unique) makes queueing the same
+    event twice a no-op."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        STOPPED = "stopped", _("Stopped (STOP)")
 
     centre = models.ForeignKey("centre.Centre", on_delete=models.CASCADE, null=True, blank=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.SMS)
     phone = models.CharField(max_length=16, blank=True)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=3, blank=True)
     kind = models.CharField(max_length=40)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # The id we give the provider (Infobip's `messageId`): the same on every attempt.
+    client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["centre", "status"], name="outbox_centre_status"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.recipient_id or self.phone}"
+        return f"{self.kind} → {self.recipient_id or self.phone or self.email}"
+
+    @property
+    def address(self) -> str:
+        return self.phone if self.channel == self.Channel.SMS else self.email
+
+    @property
+    def error_label(self) -> str:
+        """The error in the reader's language when it is one of ours (stored in English)."""
+        from django.utils.translation import gettext
+
+        return gettext(self.last_error) if self.last_error else ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(MESSAGE_KINDS.get(self.kind, self.kind))
+
+
+class SmsOptOut(models.Model):
+    """A phone number that gets no more SMS: its owner answered STOP, or staff marked it."""
+
+    class Source(models.TextChoices):
+        REPLY = "reply", _("Answered STOP")
+        STAFF = "staff", _("Marked by staff")
+
+    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    centre = models.ForeignKey("centre.Centre", on_delete=models.CASCADE, null=True, blank=True)
+    source = models.CharField(max_length=5, choices=Source.choices)
+    text = models.CharField(max_length=160, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SMS opt-out")
+
+    def __str__(self) -> str:
+        return self.phone

@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from markaz.centre.models import Session
-from markaz.core.models import OutboxMessage, StaffProfile
+from markaz.core.models import StaffProfile
+from markaz.core.outbox import Outgoing, key_of, outbox_queue_many, staff_contacts
 from markaz.core.roles import Role
 from markaz.core.services import audit_record
 
@@ -133,7 +134,7 @@ def _alert_absence_streaks(enrolment, centre) -> int:
             enrolment=enrolment, first_session_id=run[0], defaults={"centre": centre}
         )
         if created:
-            _notify_absences(enrolment, centre, len(run))
+            _notify_absences(enrolment, centre, len(run), alert=alert)
             sent += 1
     return sent
 
@@ -147,7 +148,9 @@ def _bilingual(render) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def _notify_absences(enrolment, centre, count: int) -> None:
+def _notify_absences(enrolment, centre, count: int, *, alert) -> None:
+    """The alert reaches each recipient's phone and e-mail (a row saying so when neither is
+    known), and shows on the coordinator's Messages page."""
     person = enrolment.person
     cohort = enrolment.cohort
 
@@ -178,16 +181,22 @@ def _notify_absences(enrolment, centre, count: int) -> None:
     )
     text_subject = " / ".join(_bilingual(subject))[:200]
     text_body = "\n\n".join(_bilingual(body))
-    OutboxMessage.objects.bulk_create(
-        OutboxMessage(
-            centre=centre,
-            recipient=profile.user,
-            kind="absence_streak",
-            subject=text_subject,
-            body=text_body,
+    items = []
+    for profile in recipients:
+        phone, email = staff_contacts(profile.user, profile=profile)
+        items.append(
+            Outgoing(
+                kind="absence_streak",
+                body=text_body,
+                subject=text_subject,
+                centre=centre,
+                phone=phone,
+                email=email,
+                recipient=profile.user,
+                key=key_of("absence_streak", alert.pk, profile.user_id),
+            )
         )
-        for profile in recipients
-    )
+    outbox_queue_many(items)
 
 
 # --- Completion -------------------------------------------------------------------------------

@@ -19,7 +19,15 @@ from markaz.centre.models import Centre, Room, Session
 from markaz.centre.occupancy import opening_problem, over_the_maximum
 from markaz.core.access import user_centre_id, user_role
 from markaz.core.i18n import pick
-from markaz.core.models import OutboxMessage
+from markaz.core.models import StaffProfile
+from markaz.core.outbox import (
+    Outgoing,
+    key_of,
+    message_language,
+    outbox_queue_many,
+    person_contacts,
+    staff_contacts,
+)
 from markaz.core.roles import Role
 from markaz.core.services import audit_record
 from markaz.programmes.models import Cohort, Enrolment, Programme
@@ -897,17 +905,98 @@ def followup_reminders_queue(
     messages = []
     for followup in followups:
         subject, body = _reminder_text(followup)
+        phone, email = person_contacts(followup.person)
         messages.append(
-            OutboxMessage(
-                centre=followup.centre,
-                phone=followup.person.phone,
+            Outgoing(
                 kind="followup_reminder",
-                subject=subject[:200],
                 body=body,
+                subject=subject,
+                centre=followup.centre,
+                phone=phone,
+                email=email,
+                language=message_language(followup.person.preferred_language),
+                key=key_of("followup_reminder", followup.pk),
             )
         )
-    OutboxMessage.objects.bulk_create(messages)
+    outbox_queue_many(messages)
     FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(
         reminder_queued_at=timezone.now()
     )
     return len(followups)
+
+
+def _bilingual(render) -> str:
+    parts = []
+    for language in ("fr", "ar"):
+        with translation.override(language):
+            parts.append(render())
+    return "\n\n".join(parts)
+
+
+@transaction.atomic
+def followups_overdue_alert(*, today: dt.date | None = None, centre: Centre | None = None) -> int:
+    """Tell each mentor (by phone and e-mail) how many of their mentees' follow-up calls are
+    overdue, naming the first few; follow-ups of youth without a mentor go to the centre's
+    coordinators. One alert per staff member a day: running it again the same day queues
+    nothing. Returns how many alerts were queued."""
+    from .models import MentorAssignment
+
+    today = today or timezone.localdate()
+    qs = FollowUp.objects.filter(status=FollowUp.Status.PENDING, due_on__lt=today).select_related(
+        "person", "centre"
+    )
+    if centre is not None:
+        qs = qs.filter(centre=centre)
+    followups = list(qs.order_by("due_on", "pk"))
+    mentors = dict(
+        MentorAssignment.objects.filter(
+            person_id__in={f.person_id for f in followups}, ended_at__isnull=True
+        ).values_list("person_id", "mentor_id")
+    )
+    by_user: dict[int, list[FollowUp]] = {}
+    for followup in followups:
+        mentor_id = mentors.get(followup.person_id)
+        if mentor_id is not None:
+            targets = [mentor_id]
+        else:
+            targets = list(
+                StaffProfile.objects.filter(
+                    role=Role.COORDINATOR, centre=followup.centre
+                ).values_list("user_id", flat=True)
+            )
+        for user_id in targets:
+            by_user.setdefault(user_id, []).append(followup)
+    profiles = {
+        p.user_id: p
+        for p in StaffProfile.objects.filter(user_id__in=by_user).select_related("user")
+    }
+    items = []
+    for user_id, due in by_user.items():
+        profile = profiles.get(user_id)
+        if profile is None:
+            continue
+        names = ", ".join(f.person.full_name_latin for f in due[:5])
+
+        def body(due=due, names=names) -> str:
+            return _(
+                "Markaz: %(count)s follow-up calls are overdue (%(names)s%(more)s). "
+                "Open Mentoring, then Follow-ups."
+            ) % {"count": len(due), "names": names, "more": "…" if len(due) > 5 else ""}
+
+        def subject(due=due) -> str:
+            return _("Overdue follow-up calls: %(count)s") % {"count": len(due)}
+
+        phone, email = staff_contacts(profile.user, profile=profile)
+        items.append(
+            Outgoing(
+                kind="followup_overdue",
+                body=_bilingual(body),
+                subject=_bilingual(subject).replace("\n\n", " / ")[:200],
+                centre=due[0].centre,
+                phone=phone,
+                email=email,
+                recipient=profile.user,
+                key=key_of("followup_overdue", user_id, today.isoformat()),
+            )
+        )
+    return outbox_queue_many(items)

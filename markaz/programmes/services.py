@@ -8,11 +8,21 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from markaz.core.i18n import pick
+from markaz.core.outbox import (
+    Outgoing,
+    key_of,
+    message_language,
+    outbox_queue_many,
+    person_contacts,
+    public_url,
+)
 from markaz.core.services import audit_record, job_create
 from markaz.engine import allocation as engine
 from markaz.engine.scoring import Facts, ScoringRule, score
@@ -322,6 +332,7 @@ def allocation_publish(*, run: AllocationRun, actor, today: dt.date | None = Non
         for o in run.outcomes.filter(cohort__isnull=False)
     ]
     Offer.objects.bulk_create(offers)
+    offers_notify(offers=Offer.objects.filter(run=run), kind=OFFER_MADE)
     run.status = AllocationRun.Status.PUBLISHED
     run.published_at = now
     run.published_by = actor
@@ -334,6 +345,90 @@ def allocation_publish(*, run: AllocationRun, actor, today: dt.date | None = Non
         detail={"offers": len(offers)},
     )
     return len(offers)
+
+
+# --- Messages to applicants ------------------------------------------------------------------
+
+OFFER_MADE = "offer"
+WAITLIST_OFFER = "waitlist_offer"
+OFFER_REMINDER = "offer_reminder"
+REMINDER_DAYS_BEFORE_DEADLINE = 2
+
+
+def _offer_text(offer: Offer, kind: str) -> tuple[str, str]:
+    cohort = offer.cohort
+    values = {
+        "centre": pick(cohort.centre.name_fr, cohort.centre.name_ar),
+        "programme": pick(cohort.programme.title_fr, cohort.programme.title_ar),
+        "cohort": cohort.code,
+        "start": cohort.start_date.strftime("%d/%m/%Y"),
+        "deadline": timezone.localtime(offer.deadline).strftime("%d/%m/%Y %H:%M"),
+        "url": public_url(reverse("programmes:results")),
+    }
+    if kind == OFFER_MADE:
+        subject = _("You have a seat")
+        body = _(
+            "%(centre)s: you have a seat in %(programme)s (cohort %(cohort)s, from %(start)s). "
+            "Accept or decline before %(deadline)s: %(url)s"
+        )
+    elif kind == WAITLIST_OFFER:
+        subject = _("A seat has opened for you")
+        body = _(
+            "%(centre)s: a seat has opened for you in %(programme)s (cohort %(cohort)s, from "
+            "%(start)s). Accept or decline before %(deadline)s: %(url)s"
+        )
+    else:
+        subject = _("Reminder: answer your offer")
+        body = _(
+            "%(centre)s: reminder, your seat in %(programme)s (cohort %(cohort)s) is kept for you "
+            "until %(deadline)s. Accept or decline: %(url)s"
+        )
+    return subject, body % values
+
+
+def offers_notify(*, offers, kind: str) -> int:
+    """Queue one message per offer to its applicant, in their language, by SMS (and e-mail
+    where an address is known), in the caller's transaction. Once per offer and kind."""
+    if not isinstance(offers, QuerySet):
+        offers = Offer.objects.filter(pk__in=[o.pk for o in offers])
+    offers = offers.select_related("application__person", "cohort__programme", "cohort__centre")
+    items = []
+    for offer in offers:
+        person = offer.application.person
+        phone, email = person_contacts(person)
+        if not (phone or email):
+            continue
+        language = message_language(person.preferred_language)
+        with translation.override(language):
+            subject, body = _offer_text(offer, kind)
+        items.append(
+            Outgoing(
+                kind=kind,
+                body=body,
+                subject=subject,
+                centre=offer.cohort.centre,
+                phone=phone,
+                email=email,
+                language=language,
+                key=key_of(kind, offer.pk),
+            )
+        )
+    return outbox_queue_many(items)
+
+
+@transaction.atomic
+def offer_reminders_queue(*, now=None, days: int = REMINDER_DAYS_BEFORE_DEADLINE) -> int:
+    """Remind every applicant whose open offer ends within `days` days (made at least a day
+    ago, so a short offer is not announced twice at once). Idempotent: one reminder per offer.
+    Returns how many messages were queued."""
+    now = now or timezone.now()
+    offers = Offer.objects.filter(
+        status=Offer.Status.OFFERED,
+        deadline__gt=now,
+        deadline__lte=now + dt.timedelta(days=days),
+        offered_at__lte=now - dt.timedelta(days=1),
+    )
+    return offers_notify(offers=offers, kind=OFFER_REMINDER)
 
 
 # --- Offers, waitlists and enrolment ----------------------------------------------------------
@@ -544,6 +639,7 @@ def _refill(run: AllocationRun, cohort_id: int, now) -> list[Offer]:
             )
         )
         free -= 1
+    offers_notify(offers=made, kind=WAITLIST_OFFER)
     return made
 
 

@@ -22,6 +22,7 @@ def test_demo_loads_everything_and_twice_changes_nothing():
     assert DuplicateFlag.objects.filter(status="open").count() >= 5
     counts = (Person.objects.count(), DuplicateFlag.objects.count(), StaffProfile.objects.count())
     mentoring = _check_mentoring_demo(centre)
+    outbox = _check_outbox_demo()
 
     second = demo_load()
     assert second["applicants_created"] == 0
@@ -31,6 +32,7 @@ def test_demo_loads_everything_and_twice_changes_nothing():
         StaffProfile.objects.count(),
     ) == counts
     assert _mentoring_counts(centre) == mentoring
+    assert _outbox_counts() == outbox
     _check_demo_kiosk(centre, result["kiosk_pairing_code"], second["kiosk_pairing_code"])
 
 
@@ -55,6 +57,35 @@ def _check_demo_kiosk(centre, first_code, code):
         from markaz.centre.services import kiosk_device_pair
 
         kiosk_device_pair(code=code)
+
+
+def _outbox_counts() -> dict:
+    from django.db.models import Count
+
+    from markaz.core.models import OutboxMessage
+
+    rows = OutboxMessage.objects.values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def _check_outbox_demo() -> dict:
+    """A realistic outbox: most delivered, a few sent or queued, one failed with the provider's
+    reason, one youth who answered STOP; staff alerts on the staff's phone and e-mail."""
+    from markaz.core.models import OutboxMessage, SmsOptOut
+
+    counts = _outbox_counts()
+    assert counts["delivered"] > 100 and counts["sent"] >= 5 and counts["queued"] == 3
+    assert counts["failed"] == 1 and counts["stopped"] >= 1
+    failed = OutboxMessage.objects.get(status="failed")
+    assert "Absent subscriber" in failed.last_error
+    stop = SmsOptOut.objects.get()
+    assert stop.source == "reply"
+    assert OutboxMessage.objects.filter(phone=stop.phone, status="stopped").exists()
+    kinds = set(OutboxMessage.objects.values_list("kind", flat=True))
+    assert {"offer", "caravan_visit", "absence_streak"} <= kinds
+    alerts = OutboxMessage.objects.filter(kind="absence_streak")
+    assert {"sms", "email"} <= set(alerts.values_list("channel", flat=True))
+    return counts
 
 
 def _mentoring_counts(centre) -> tuple:

@@ -243,3 +243,29 @@ def test_marking_an_earlier_session_late_completes_a_run(trainer, mentor, enrolm
     _mark(s2, enrolments, trainer, "absent", "present", "present", "present")
     assert [a.first_session for a in AbsenceAlert.objects.all()] == [s2]
     assert OutboxMessage.objects.filter(recipient=mentor).count() == 1
+
+
+def test_the_absence_alert_reaches_the_staff_members_phone_and_email(
+    centre, trainer, coordinator, mentor, enrolments, sessions
+):
+    """Not only a list: the mentor's phone gets an SMS and the coordinator's address an
+    e-mail; a staff member with neither shows as a failed message on the Messages page."""
+    from markaz.core.models import StaffProfile
+
+    StaffProfile.objects.filter(user=mentor).update(phone="+212661234567")
+    coordinator.email = "coord@markaz.ma"
+    coordinator.save()
+    s1, s2, _s3, _s4 = sessions
+    _mark(s1, enrolments, trainer, "absent", "present", "present", "present")
+    _mark(s2, enrolments, trainer, "absent", "present", "present", "present")
+    to_mentor = OutboxMessage.objects.get(recipient=mentor)
+    to_coordinator = OutboxMessage.objects.get(recipient=coordinator)
+    assert (to_mentor.channel, to_mentor.phone, to_mentor.status) == (
+        "sms",
+        "+212661234567",
+        "queued",
+    )
+    assert (to_coordinator.channel, to_coordinator.email) == ("email", "coord@markaz.ma")
+    StaffProfile.objects.filter(user=mentor).update(phone="")
+    _mark(s2, enrolments, trainer, "absent", "present", "present", "present")  # saved again
+    assert OutboxMessage.objects.count() == 2

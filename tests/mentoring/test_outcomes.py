@@ -395,14 +395,18 @@ def test_send_outbox_sends_once_and_a_failure_does_not_stop_the_others(centre):
     for phone in ("+212612000011", "+212612000013", "+212612000015", ""):
         OutboxMessage.objects.create(centre=centre, phone=phone, kind="t", subject="s", body="b")
     result = sms.outbox_deliver(backend=FlakyBackend())
-    assert (result.sent, result.failed) == (2, 1)
+    # The failing one is put back for a later attempt; the one without a phone fails for good.
+    assert (result.sent, result.retried, result.failed) == (2, 1, 1)
     assert FlakyBackend.sent == ["+212612000011", "+212612000015"]
     assert set(
         OutboxMessage.objects.filter(sent_at__isnull=True).values_list("phone", flat=True)
     ) == {"+212612000013", ""}
-    result = sms.outbox_deliver(backend=FlakyBackend())
-    assert (result.sent, result.failed) == (0, 1)
+    # Run again once its backoff has passed: only the failed one is tried again.
+    later = timezone.now() + dt.timedelta(hours=1)
+    result = sms.outbox_deliver(backend=FlakyBackend(), now=later)
+    assert (result.sent, result.retried, result.failed) == (0, 1, 0)
     assert len(FlakyBackend.sent) == 2
+    assert OutboxMessage.objects.get(phone="+212612000013").attempts == 2
 
 
 def test_send_outbox_command_with_the_file_backend(settings, tmp_path, centre):
@@ -428,3 +432,19 @@ def test_console_and_memory_backends():
     sms.MemoryBackend.sent.clear()
     sms.get_backend("markaz.core.sms.MemoryBackend").send("+212612000011", "x")
     assert sms.MemoryBackend.sent[0]["phone"] == "+212612000011"
+
+
+def test_overdue_follow_ups_alert_the_mentor_by_phone_once_a_day(alumna, followups, mentor):
+    from markaz.core.models import StaffProfile
+
+    StaffProfile.objects.filter(user=mentor).update(phone="+212661234567")
+    day = max(f.due_on for f in followups.values()) + dt.timedelta(days=1)
+    assert services.followups_overdue_alert(today=day) == 1
+    alert = OutboxMessage.objects.get(kind="followup_overdue")
+    assert (alert.recipient, alert.phone, alert.channel) == (mentor, "+212661234567", "sms")
+    assert f"{len(followups)}" in alert.body and "Amal Ziani" in alert.body
+    assert services.followups_overdue_alert(today=day) == 0  # once a day
+    assert services.followups_overdue_alert(today=day + dt.timedelta(days=1)) == 1
+    for followup in followups.values():
+        services.followup_record(followup=followup, actor=mentor, reached=False)
+    assert services.followups_overdue_alert(today=day + dt.timedelta(days=2)) == 0
