@@ -97,8 +97,36 @@ def database_from_env(env: dict) -> dict:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Sessions read from the per-process cache, written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database: signing out in one web process ends the session in all of them (a
+# per-process cache kept it valid in the other worker).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
+def cache_from_env(env: dict) -> dict:
+    """One cache shared by every web process (throttle counters, the indicator pack): Redis
+    when MARKAZ_REDIS_URL is set, otherwise a table of the database (made by core's migration
+    0005). Never a process's own memory."""
+    url = env.get("MARKAZ_REDIS_URL")
+    if url:
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "markaz_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+
+CACHES = cache_from_env(os.environ)
+# The reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated);
+# none by default: REMOTE_ADDR is the client. See markaz/core/throttle.py.
+MARKAZ_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("MARKAZ_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "markaz.core.throttle.client_ip"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

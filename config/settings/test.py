@@ -24,3 +24,6 @@ AXES_ENABLED = True
 warnings.filterwarnings("error", r"DateTimeField .* received a naive datetime", RuntimeWarning)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each test process its own in-memory cache (fast; the autouse fixture empties it per test).
+# The shared database cache of base.py is tested on its own (tests/core/test_throttle.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required
+from markaz.core.throttle import throttle_count, throttle_exceeded
 
 from . import selectors, services
 from .forms import CompletionRuleForm, EvaluationForm, RevokeForm, VerifyForm
@@ -284,10 +284,6 @@ def certificate_revoke(request, pk: int):
 VERIFY_LIMIT = 20  # failed look-ups per address per 15 minutes
 
 
-def _verify_key(request) -> str:
-    return f"certificate-verify:{request.META.get('REMOTE_ADDR', '')}"
-
-
 def verify(request):
     """The public page where anyone (an employer) types a certificate's code."""
     form = VerifyForm(request.GET or None)
@@ -301,16 +297,14 @@ def verify(request):
 def verify_code(request, code: str):
     """What a certificate's QR code opens: only the name, the programme, the dates and whether
     it is valid. An unknown code says so and nothing else; failed look-ups are throttled."""
-    key = _verify_key(request)
-    attempts = cache.get(key, 0)
     form = VerifyForm(initial={"code": code})
     context = {"form": form, "code": code, "certificate": None}
-    if attempts >= VERIFY_LIMIT:
+    if throttle_exceeded("certificate-verify", request, limit=VERIFY_LIMIT):
         context["too_many"] = True
         return render(request, "learning/verify.html", context, status=429)
     certificate = selectors.certificate_find(code)
     if certificate is None:
-        cache.set(key, attempts + 1, 15 * 60)
+        throttle_count("certificate-verify", request, window_s=15 * 60)
         context["not_found"] = True
         return render(request, "learning/verify.html", context, status=404)
     context["certificate"] = certificate

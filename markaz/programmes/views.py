@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,6 +7,7 @@ from django.views.decorators.http import require_POST
 from markaz.core.access import role_required
 from markaz.core.confirm import confirm_page, confirmed
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
+from markaz.core.throttle import throttle_count, throttle_exceeded
 from markaz.engine.identity import normalise_cin
 from markaz.engine.scoring import CRITERIA, criterion_label
 from markaz.registry.models import Person
@@ -129,9 +129,7 @@ def results_lookup(request):
     """Applicants find their result with their CIN and date of birth (both needed)."""
     form = ResultsLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = f"results-lookup:{request.META.get('REMOTE_ADDR', '')}"
-        attempts = cache.get(key, 0)
-        if attempts >= LOOKUP_LIMIT:
+        if throttle_exceeded("results-lookup", request, limit=LOOKUP_LIMIT):
             form.add_error(None, _too_many())
         else:
             person = (
@@ -144,7 +142,7 @@ def results_lookup(request):
                 .first()
             )
             if person is None:
-                cache.set(key, attempts + 1, 15 * 60)
+                throttle_count("results-lookup", request, window_s=15 * 60)
                 form.add_error(None, _not_found())
             else:
                 request.session["applicant_person_id"] = person.pk
