@@ -86,3 +86,21 @@ def test_a_session_ended_by_sign_out_cannot_be_replayed(client, coordinator):
     replay.cookies[settings.SESSION_COOKIE_NAME] = stolen
     response = replay.get("/registry/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_with_redis_configured_the_counters_live_in_redis():
+    """MARKAZ_REDIS_URL: the same counters through the Redis server (127.0.0.1:6379 here and in
+    CI), under a key prefix of this test's own."""
+    import uuid
+
+    shared = cache_from_env({"MARKAZ_REDIS_URL": "redis://127.0.0.1:6379/15"})
+    shared["default"]["KEY_PREFIX"] = f"markaz-test-{uuid.uuid4().hex}"
+    with override_settings(CACHES=shared):
+        from django.core.cache import caches
+
+        request = _request("198.51.100.77")
+        for _ in range(2):
+            throttle_count("redis", request, window_s=60)
+        assert caches["default"].get("throttle:redis:198.51.100.77") == 2
+        assert throttle_exceeded("redis", request, limit=2)
+        caches["default"].delete("throttle:redis:198.51.100.77")
