@@ -563,6 +563,26 @@ def test_new_rule_version_moves_unallocated_campaigns_only(
     assert "Rentrée" in public  # allocated with version 2026-1
 
 
+def test_first_rule_form_on_an_empty_install_proposes_the_default_rule(client, coordinator):
+    from markaz.engine.scoring import CRITERIA, DEFAULT_RULE
+
+    assert not ScoringRuleVersion.objects.exists()
+    client.force_login(coordinator)
+    form = client.get(reverse("programmes:scoring_manage")).context["form"]
+    for criterion in CRITERIA:
+        assert form[f"w_{criterion}"].value() == DEFAULT_RULE.weights.get(criterion, 0)
+    assert form["rsu_threshold"].value() == DEFAULT_RULE.rsu_threshold
+    assert form["version"].value() == DEFAULT_RULE.version
+
+
+def test_new_rule_form_proposes_the_current_version(client, rule, coordinator):
+    ScoringRuleVersion.objects.filter(pk=rule.pk).update(weights={"rural": 7})
+    client.force_login(coordinator)
+    form = client.get(reverse("programmes:scoring_manage")).context["form"]
+    assert form["w_rural"].value() == 7 and form["w_unemployed"].value() == 0
+    assert not form["version"].value()
+
+
 @pytest.mark.parametrize(
     "overrides",
     [{"version": "2026-1"}, {"w_rural": "-1"}, {"version": ""}, {"rsu_threshold": "abc"}],
