@@ -110,6 +110,7 @@ def run_cohort_rows(run: AllocationRun) -> list[dict]:
     by_cohort: dict[int, list] = {}
     for o in outcomes:
         if o.cohort_id:
+            o.slot_label = _slot_label(o.slot)  # "open" / "women" said in the reader's language
             by_cohort.setdefault(o.cohort_id, []).append(o)
     waitlists: dict[int, list] = {}
     for w in (
