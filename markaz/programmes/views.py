@@ -230,13 +230,19 @@ def _answer(request, offer, answer: str) -> None:
 
 @role_required(*PEOPLE_ROLES)
 def programme_list(request):
+    from markaz.core.access import user_centre
+
+    can_write = has_write(request.user)
+    steps = selectors.first_season_steps(user_centre(request.user)) if can_write else []
     return render(
         request,
         "programmes/programme_list.html",
         {
             "programmes": selectors.programmes_for_user(request.user),
             "campaigns": selectors.campaigns_for_user(request.user),
-            "can_write": has_write(request.user),
+            "can_write": can_write,
+            # Until the first campaign is set up, the steps to get there, in order.
+            "first_season": steps if not all(s["done"] for s in steps) else [],
         },
     )
 

@@ -153,7 +153,16 @@ def _set_up_the_centre(page, base, screenshot) -> Centre:
 
 
 def _publish_the_first_rule(page, base, screenshot, centre) -> ScoringRuleVersion:
-    page.goto(base + "/scoring/versions/")
+    # From the dashboard, the menu leads to the programmes page, which lists the steps of a
+    # first season; the first one is the priority rule.
+    page.locator("button.navbar-toggler").click()
+    page.locator("nav a[href='/programmes/']").click()
+    page.wait_for_selector("#first-season")
+    _rtl(page)
+    steps = page.locator("#first-season li")
+    assert steps.count() == 4 and page.locator("#first-season .badge").count() == 0
+    screenshot(page, "season-2-first-steps-ar")
+    page.locator("#step-rule a").click()
     page.wait_for_selector("#scoring-form")
     _rtl(page)
     assert "لم تُنشر أي قاعدة بعد" in page.locator("#rule-versions").inner_text()
@@ -176,11 +185,12 @@ def _publish_the_first_rule(page, base, screenshot, centre) -> ScoringRuleVersio
 
 
 def _open_the_season(page, base, screenshot, centre, rule):
-    # The programme, from the programmes page.
+    # The programme, from the programmes page: the rule is now marked done.
     page.goto(base + "/programmes/")
     page.wait_for_selector("#season-actions")
     _rtl(page)
-    page.locator("#new-programme").click()
+    assert page.locator("#step-rule .badge").count() == 1
+    page.locator("#step-programme a").click()
     page.wait_for_selector("#programme-form")
     page.fill("#id_title_fr", "Développement web")
     page.fill("#id_title_ar", "تطوير الويب")
@@ -200,7 +210,7 @@ def _open_the_season(page, base, screenshot, centre, rule):
     assert "تطوير الويب" in page.locator("main").inner_text()
 
     # A cohort starting in about sixty days: two seats, one of them reserved for a woman.
-    page.locator("#new-cohort").click()
+    page.locator("#step-cohort a").click()
     page.wait_for_selector("#cohort-form")
     start = timezone.localdate() + dt.timedelta(days=60)
     page.select_option("#id_programme", str(programme.pk))
@@ -221,7 +231,7 @@ def _open_the_season(page, base, screenshot, centre, rule):
 
     # The campaign: opens today, closes ten days before the cohort starts.
     page.goto(base + "/programmes/")
-    page.locator("#new-campaign").click()
+    page.locator("#step-campaign a").click()
     page.wait_for_selector("#campaign-form")
     today = timezone.localdate()
     page.fill("#id_name_fr", "Rentrée d'automne 2027")
@@ -239,6 +249,10 @@ def _open_the_season(page, base, screenshot, centre, rule):
     assert list(campaign.cohorts.all()) == [cohort]
     assert campaign.scoring_rule == rule and campaign.opens_on == today
     assert "WEB-E27" in page.locator("#campaign-cohorts").inner_text()
+    # Every step done: the guide gives way to the season.
+    page.goto(base + "/programmes/")
+    page.wait_for_selector("#season-actions")
+    assert page.locator("#first-season").count() == 0
     return programme, cohort, campaign
 
 
