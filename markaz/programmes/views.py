@@ -32,7 +32,7 @@ def apply(request, centre_code: str | None = None):
     from django.utils.translation import get_language
 
     from markaz.centre.models import Centre
-    from markaz.registry.consent import CONSENT_VERSION, NOTICE_PARAGRAPHS
+    from markaz.registry.consent import CONSENT_VERSION, notice_paragraphs
     from markaz.registry.forms import PublicApplicationForm
     from markaz.registry.services import public_application_submit
     from markaz.territory.selectors import communes_of_province
@@ -85,7 +85,7 @@ def apply(request, centre_code: str | None = None):
             "ranking": ranking,
             "campaign": campaign,
             "centre": centre,
-            "notice": NOTICE_PARAGRAPHS,
+            "notice": notice_paragraphs(centre),
             "consent_version": CONSENT_VERSION,
         },
     )

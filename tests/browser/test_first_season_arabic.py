@@ -264,6 +264,8 @@ def _apply(browser, base, screenshot, youth: dict, cohort, n: int) -> None:
         page.locator("main a[href='/apply/']").first.click()
         page.wait_for_selector("#ranking")
         _rtl(page)
+        # The 09-08 notice names the centre that collects the data: this one, not Berkane's.
+        assert "يجمع مركز الابتكار الرقمي بأحفير" in page.locator("#notice").inner_text()
         page.fill("#id_first_name_latin", youth["first_latin"])
         page.fill("#id_last_name_latin", youth["last_latin"])
         page.fill("#id_first_name_ar", youth["first_ar"])
