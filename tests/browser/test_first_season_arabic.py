@@ -87,8 +87,11 @@ def _cin(raw: str) -> str:
 
 
 def _rtl(page) -> None:
+    """Arabic, right to left, and nothing wider than the phone's screen."""
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator("html").get_attribute("lang") == "ar"
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], (page.url, width)
 
 
 def _new_phone(browser):
@@ -305,7 +308,8 @@ def _results(browser, base, screenshot, youth: dict, name: str):
     context, page = _new_phone(browser)
     page.goto(base + "/")
     _to_arabic(page)
-    page.goto(base + "/results/")
+    page.locator("button.navbar-toggler").click()  # the menu's "My result"
+    page.locator("nav a[href='/results/']").click()
     page.wait_for_selector("#id_cin")
     _rtl(page)
     page.fill("#id_cin", youth["cin"])
@@ -438,5 +442,25 @@ def test_first_season_on_an_empty_install_in_arabic(
         # Told first that a seat became free for him, then what the allocation said.
         assert "WEB-E27" in page.locator("#from-waitlist").inner_text()
         _rtl(page)
+    finally:
+        context.close()
+
+    # The coordinator logs in again (Arabic) and finds it all on the cohort's page: Fatima
+    # enrolled, Karim's offer from the waiting list open, Youssef's declined.
+    context, page = _new_phone(browser)
+    try:
+        page.goto(base + "/login/")
+        _to_arabic(page)
+        page.fill("#id_username", "samira")
+        page.fill("#id_password", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url("**/dashboard/")
+        page.goto(base + f"/cohorts/{cohort.pk}/")
+        page.wait_for_selector("#enrolled")
+        _rtl(page)
+        assert page.locator("#enrolled li").all_inner_texts()[0].startswith("Fatima Ziani")
+        main = page.locator("main").inner_text()
+        assert "Karim Ouazzani" in main and "Youssef Bennani" in main
+        screenshot(page, "season-6-cohort-ar")
     finally:
         context.close()
