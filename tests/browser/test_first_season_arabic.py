@@ -365,6 +365,7 @@ def test_first_season_on_an_empty_install_in_arabic(
         page.wait_for_url("**/jobs/**")
         page.wait_for_selector("#job-progress a.btn-primary")
         _rtl(page)
+        assert page.locator("#job-heading").inner_text() == "اكتملت العملية"  # work finished
         screenshot(page, "season-5-job-ar")
         run = AllocationRun.objects.get(campaign=campaign)
         assert run.status == AllocationRun.Status.READY and run.scoring_rule == rule
