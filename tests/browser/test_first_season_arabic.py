@@ -425,6 +425,9 @@ def test_first_season_on_an_empty_install_in_arabic(
     # Youssef declines: the seat goes to Karim, first on the waiting list.
     context, page = _results(browser, base, screenshot, YOUTH[1], "season-6-offer2-ar-phone")
     try:
+        # He holds the seat reserved for women that no woman asked for, and is told so.
+        explanation = page.locator("#explanation").inner_text()
+        assert "«النساء» لم يطلبه أي فرد من هذه الفئة" in explanation
         page.locator("form[action$='/decline/'] button").click()
         page.wait_for_selector(".alert-info")
         _rtl(page)
