@@ -343,11 +343,15 @@ def test_first_season_on_an_empty_install_in_arabic(
             _apply(browser, base, screenshot, youth, cohort, n)
         assert Application.objects.filter(campaign=campaign).count() == 3
 
-        # While the window is open, the seats cannot be allocated: the page says why.
-        page.goto(base + f"/campaigns/{campaign.pk}/")
+        # While the window is open, the seats cannot be allocated: the page says why. The
+        # campaign is reached from the programmes page.
+        page.goto(base + "/programmes/")
+        page.locator(f"main a[href='/campaigns/{campaign.pk}/']").click()
         page.wait_for_selector("#allocation-refused")
+        _rtl(page)
         assert page.locator("#run-form").count() == 0
-        assert "3" in page.locator("main p").first.inner_text()
+        assert "انتظر اختتام الحملة" in page.locator("#allocation-refused").inner_text()
+        assert "3 " in page.locator("main p").first.inner_text()  # 3 applications
 
         # 4. A week later: the window has closed. The live server's clock cannot be moved, so
         # the campaign's dates are moved back instead (the only step not done on a screen).
@@ -386,6 +390,10 @@ def test_first_season_on_an_empty_install_in_arabic(
         summaries.nth(1).click()
         text = card.inner_text()
         assert "المقاعد المفتوحة" in text  # the seat each was placed on, in Arabic
+        # The cut-offs: 6 on the open seat (Fatima, placed first), 4 on the seat reserved for
+        # women, which no other woman asked for (Youssef); as stored, as shown.
+        assert run.summary["cutoffs"][str(cohort.pk)] == {"open": 6.0, "women": 4.0}
+        assert "6,0" in text and "4,0" in text
         assert " open" not in text and "women" not in text
         assert "Fatima Ziani" in text and "Youssef Bennani" in text and "Karim Ouazzani" in text
         screenshot(page, "season-5-run-ar")
@@ -401,6 +409,7 @@ def test_first_season_on_an_empty_install_in_arabic(
         page.locator("#confirm-button").click()
         page.wait_for_selector(".alert-success")
         _rtl(page)
+        assert "عدد العروض المرسلة: 2" in page.locator(".alert-success").inner_text()
         run.refresh_from_db()
         assert run.status == AllocationRun.Status.PUBLISHED
         offers = Offer.objects.filter(run=run, status=Offer.Status.OFFERED)
