@@ -477,3 +477,28 @@ def test_first_season_on_an_empty_install_in_arabic(
         screenshot(page, "season-6-cohort-ar")
     finally:
         context.close()
+
+
+def test_first_season_guide_in_french_on_a_laptop(live_server, territory, browser, screenshot):
+    """The same guide in French, on a laptop (a centre and its coordinator made by factories)."""
+    from tests.factories import CentreFactory, staff
+
+    centre = CentreFactory(code="ahfir", name_fr="Centre d'Ahfir", name_ar="مركز أحفير")
+    staff("coordinator", Role.COORDINATOR, centre)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(live_server.url + "/login/")
+        page.fill("#id_username", "coordinator")
+        page.fill("#id_password", "pw-test-12345")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url("**/dashboard/")
+        page.goto(live_server.url + "/programmes/")
+        page.wait_for_selector("#first-season")
+        assert page.locator("html").get_attribute("dir") == "ltr"
+        guide = page.locator("#first-season").inner_text()
+        assert "Votre première saison" in guide and "Publier la règle de priorité" in guide
+        screenshot(page, "season-first-steps-fr")
+    finally:
+        context.close()
