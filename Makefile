@@ -25,6 +25,9 @@ migrate: venv
 
 # MARKAZ_DEMO=0: an empty install (no demo); every page then leads to the first-run page /setup/.
 MARKAZ_DEMO ?= 1
+# Without the demo the data are a real centre's: pages and reports do not call them synthetic.
+MARKAZ_SYNTHETIC_DATA ?= $(MARKAZ_DEMO)
+export MARKAZ_SYNTHETIC_DATA
 
 demo: migrate
 	@if [ "$(MARKAZ_DEMO)" = "0" ]; then echo "MARKAZ_DEMO=0: no demo loaded; open /setup/"; \

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import get_language_bidi
 
 from .access import has_role, user_centre, user_role
@@ -8,6 +9,8 @@ def markaz(request):
     user = request.user
     return {
         "is_rtl": get_language_bidi(),
+        # The demo's invented people are said to be so; a real centre's pages do not say it.
+        "synthetic_data": bool(getattr(settings, "MARKAZ_SYNTHETIC_DATA", True)),
         "user_role": user_role(user),
         "user_centre": user_centre(user),
         "can_view_people": has_role(user, PEOPLE_ROLES),

@@ -827,6 +827,11 @@ def _explain(result: Result, i: int, labels: Labels) -> dict[str, str]:
         kind = s.slot_name(c_final, int(s.slot_block[i]))
         where_fr = "sur une place ouverte" if kind == OPEN else f"sur une place réservée « {kind} »"
         where_ar = "في مقعد مفتوح" if kind == OPEN else f"في مقعد مخصص «{kind}»"
+        if kind != OPEN and kind not in my_groups:
+            # A reserved seat the group left empty goes to the next best: say so, rather than
+            # tell a man he holds a seat "reserved for women".
+            where_fr += ", qu'aucun membre de ce groupe n'a demandée"
+            where_ar += " لم يطلبه أي فرد من هذه الفئة"
         fr = [f"Placé·e dans votre {_ord_fr(k)} choix ({name(c_final, 'fr')}), {where_fr}."]
         ar = [f"تم قبولك في اختيارك {_ord_ar(k)} ({name(c_final, 'ar')})، {where_ar}."]
         for rank_above, c in enumerate(prefs[: k - 1], start=1):

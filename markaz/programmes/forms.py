@@ -322,11 +322,14 @@ class ScoringRuleForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, current=None, **kwargs):
         from django.utils.translation import get_language
 
-        from markaz.engine.scoring import CRITERIA, ScoringRule, criterion_label
+        from markaz.engine.scoring import CRITERIA, DEFAULT_RULE, ScoringRule, criterion_label
 
         super().__init__(*args, **kwargs)
         lang = "ar" if (get_language() or "fr").startswith("ar") else "fr"
-        threshold = float(current.rsu_threshold) if current else 9.74
+        # The current version is the starting point; on an empty install (no version yet) the
+        # published default rule is proposed, so the first version is not all zeros.
+        weights = current.weights if current else DEFAULT_RULE.weights
+        threshold = float(current.rsu_threshold) if current else DEFAULT_RULE.rsu_threshold
         rule = ScoringRule(version="-", weights={}, rsu_threshold=threshold)
         for criterion in CRITERIA:
             self.fields[f"w_{criterion}"] = forms.DecimalField(
@@ -335,10 +338,11 @@ class ScoringRuleForm(BootstrapMixin, forms.Form):
                 max_value=100,
                 max_digits=5,
                 decimal_places=2,
-                initial=(current.weights.get(criterion, 0) if current else 0),
+                initial=weights.get(criterion, 0),
             )
-        if current is not None:
-            self.fields["rsu_threshold"].initial = current.rsu_threshold
+        self.fields["rsu_threshold"].initial = current.rsu_threshold if current else threshold
+        if current is None:
+            self.fields["version"].initial = DEFAULT_RULE.version
         self.order_fields(["version"] + [f"w_{c}" for c in CRITERIA] + ["rsu_threshold", "note"])
 
     def weights(self) -> dict[str, float]:

@@ -16,6 +16,7 @@ from .models import (
     Offer,
     Outcome,
     Programme,
+    ScoringRuleVersion,
     WaitlistEntry,
 )
 
@@ -42,6 +43,40 @@ def campaigns_for_user(user):
     return Campaign.objects.filter(centre_id=centre_id).annotate(
         n_applications=Count("applications")
     )
+
+
+def first_season_steps(centre) -> list[dict]:
+    """What a centre needs before youth can rank cohorts, in order, each done or not: the
+    priority rule, a programme, a cohort still to start, an application campaign."""
+    from django.utils.translation import gettext as _
+
+    today = timezone.localdate()
+    return [
+        {
+            "key": "rule",
+            "label": _("Publish the priority rule"),
+            "url": "programmes:scoring_manage",
+            "done": ScoringRuleVersion.objects.filter(centre=centre).exists(),
+        },
+        {
+            "key": "programme",
+            "label": _("Create a programme"),
+            "url": "programmes:programme_create",
+            "done": Programme.objects.filter(centre=centre).exists(),
+        },
+        {
+            "key": "cohort",
+            "label": _("Create a cohort that has not started"),
+            "url": "programmes:cohort_create",
+            "done": Cohort.objects.filter(centre=centre, start_date__gt=today).exists(),
+        },
+        {
+            "key": "campaign",
+            "label": _("Open an application campaign offering it"),
+            "url": "programmes:campaign_create",
+            "done": Campaign.objects.filter(centre=centre).exists(),
+        },
+    ]
 
 
 def campaign_get_for_user(user, pk) -> Campaign:
@@ -158,6 +193,7 @@ def run_cohort_rows(run: AllocationRun) -> list[dict]:
     by_cohort: dict[int, list] = {}
     for o in outcomes:
         if o.cohort_id:
+            o.slot_label = _slot_label(o.slot)  # "open" / "women" said in the reader's language
             by_cohort.setdefault(o.cohort_id, []).append(o)
     waitlists: dict[int, list] = {}
     for w in (

@@ -32,7 +32,7 @@ def apply(request, centre_code: str | None = None):
     from django.utils.translation import get_language
 
     from markaz.centre.models import Centre
-    from markaz.registry.consent import CONSENT_VERSION, NOTICE_PARAGRAPHS
+    from markaz.registry.consent import CONSENT_VERSION, notice_paragraphs
     from markaz.registry.forms import PublicApplicationForm
     from markaz.registry.services import public_application_submit
     from markaz.territory.selectors import communes_of_province
@@ -85,7 +85,7 @@ def apply(request, centre_code: str | None = None):
             "ranking": ranking,
             "campaign": campaign,
             "centre": centre,
-            "notice": NOTICE_PARAGRAPHS,
+            "notice": notice_paragraphs(centre),
             "consent_version": CONSENT_VERSION,
         },
     )
@@ -228,13 +228,19 @@ def _answer(request, offer, answer: str) -> None:
 
 @role_required(*PEOPLE_ROLES)
 def programme_list(request):
+    from markaz.core.access import user_centre
+
+    can_write = has_write(request.user)
+    steps = selectors.first_season_steps(user_centre(request.user)) if can_write else []
     return render(
         request,
         "programmes/programme_list.html",
         {
             "programmes": selectors.programmes_for_user(request.user),
             "campaigns": selectors.campaigns_for_user(request.user),
-            "can_write": has_write(request.user),
+            "can_write": can_write,
+            # Until the first campaign is set up, the steps to get there, in order.
+            "first_season": steps if not all(s["done"] for s in steps) else [],
         },
     )
 

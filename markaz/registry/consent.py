@@ -11,10 +11,10 @@ CONSENT_VERSION = "2026-1"
 
 NOTICE_PARAGRAPHS = [
     _(
-        "The Centre d'innovation numérique of Berkane (INDH programme 3, province of Berkane, "
-        "Division de l'Action Sociale) collects the data on this form to examine your application, "
-        "to allocate training places fairly, to follow your training and to measure, "
-        "anonymously, what the programme changes for young people's income and employment."
+        "%(centre)s (INDH programme 3, province of Berkane, Division de l'Action Sociale) "
+        "collects the data on this form to examine your application, to allocate training places "
+        "fairly, to follow your training and to measure, anonymously, what the programme changes "
+        "for young people's income and employment."
     ),
     _(
         "Only the centre's staff who need it see your data; health data (a disability) is seen by "
@@ -27,3 +27,12 @@ NOTICE_PARAGRAPHS = [
         "asking the centre's reception desk. This processing is declared to the CNDP."
     ),
 ]
+
+
+def notice_paragraphs(centre) -> list[str]:
+    """The notice in the active language, naming the centre that collects the data (the
+    controller): each centre of the province has its own install or its own name."""
+    return [
+        str(p) % {"centre": centre.name} if i == 0 else str(p)
+        for i, p in enumerate(NOTICE_PARAGRAPHS)
+    ]

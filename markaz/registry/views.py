@@ -15,7 +15,7 @@ from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 from markaz.territory.selectors import communes_of_province
 
 from . import selectors, services
-from .consent import NOTICE_PARAGRAPHS
+from .consent import notice_paragraphs
 from .forms import (
     ImportUploadForm,
     RegistrySearchForm,
@@ -104,7 +104,7 @@ def person_create(request):
     return render(
         request,
         "registry/person_form.html",
-        {"form": form, "notice": NOTICE_PARAGRAPHS, "creating": True},
+        {"form": form, "notice": notice_paragraphs(centre), "creating": True},
     )
 
 

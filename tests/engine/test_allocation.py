@@ -180,6 +180,20 @@ def test_explanations_placed_and_unplaced() -> None:
     assert set(r.explanations) == {a.id for a in people}
 
 
+def test_explanation_of_a_reserved_seat_taken_by_a_non_member() -> None:
+    """No woman ranked C1: its seat reserved for women goes to the next best, who is told the
+    group left it, not that they hold a seat "reserved for women"."""
+    people = [app("a", 6, "C1"), app("b", 4, "C1"), app("c", 1, "C1")]
+    r = run(people, [Cohort("C1", 2, (Reserve("women", 1),))])
+    assert r.assignment == {"a": "C1", "b": "C1", "c": None}
+    assert r.slot_of["b"] == "women"
+    assert r.explain("b") == {
+        "fr": "Placé·e dans votre 1er choix (C1), sur une place réservée « women », qu'aucun "
+        "membre de ce groupe n'a demandée.",
+        "ar": "تم قبولك في اختيارك الأول (C1)، في مقعد مخصص «women» لم يطلبه أي فرد من هذه الفئة.",
+    }
+
+
 def test_explanation_mentions_the_lottery_on_equal_scores() -> None:
     for seed in range(5):
         r = run(

@@ -563,6 +563,26 @@ def test_new_rule_version_moves_unallocated_campaigns_only(
     assert "Rentrée" in public  # allocated with version 2026-1
 
 
+def test_first_rule_form_on_an_empty_install_proposes_the_default_rule(client, coordinator):
+    from markaz.engine.scoring import CRITERIA, DEFAULT_RULE
+
+    assert not ScoringRuleVersion.objects.exists()
+    client.force_login(coordinator)
+    form = client.get(reverse("programmes:scoring_manage")).context["form"]
+    for criterion in CRITERIA:
+        assert form[f"w_{criterion}"].value() == DEFAULT_RULE.weights.get(criterion, 0)
+    assert form["rsu_threshold"].value() == DEFAULT_RULE.rsu_threshold
+    assert form["version"].value() == DEFAULT_RULE.version
+
+
+def test_new_rule_form_proposes_the_current_version(client, rule, coordinator):
+    ScoringRuleVersion.objects.filter(pk=rule.pk).update(weights={"rural": 7})
+    client.force_login(coordinator)
+    form = client.get(reverse("programmes:scoring_manage")).context["form"]
+    assert form["w_rural"].value() == 7 and form["w_unemployed"].value() == 0
+    assert not form["version"].value()
+
+
 @pytest.mark.parametrize(
     "overrides",
     [{"version": "2026-1"}, {"w_rural": "-1"}, {"version": ""}, {"rsu_threshold": "abc"}],
@@ -727,3 +747,46 @@ def test_a_finished_campaign_without_runs_keeps_its_rule_and_its_cohorts(
     assert response.status_code == 400
     finished.refresh_from_db()
     assert finished.scoring_rule == rule
+
+
+# --- The first season's steps on the programmes page --------------------------------------------
+
+
+def test_programmes_page_guides_a_new_centre_through_its_first_season(client, centre, coordinator):
+    client.force_login(coordinator)
+    html = client.get(reverse("programmes:programme_list")).content.decode()
+    assert 'id="first-season"' in html
+    for step, url in [
+        ("rule", "programmes:scoring_manage"),
+        ("programme", "programmes:programme_create"),
+        ("cohort", "programmes:cohort_create"),
+        ("campaign", "programmes:campaign_create"),
+    ]:
+        assert f'<li class="mb-1" id="step-{step}"><a href="{reverse(url)}">' in html
+    assert "text-bg-success" not in html.split('id="first-season"')[1].split("</section>")[0]
+
+
+def test_first_season_steps_are_marked_done_then_the_guide_goes(
+    client, centre, coordinator, rule, programme, cohorts, trainer
+):
+    client.force_login(coordinator)
+    html = client.get(reverse("programmes:programme_list")).content.decode()
+    guide = html.split('id="first-season"')[1].split("</section>")[0]
+    assert guide.count("text-bg-success") == 3  # rule, programme, cohort; no campaign yet
+    assert f'href="{reverse("programmes:campaign_create")}"' in guide
+    Campaign.objects.create(
+        centre=centre,
+        name_fr="Été",
+        name_ar="صيف",
+        opens_on=today(),
+        closes_on=today() + dt.timedelta(days=10),
+        scoring_rule=rule,
+    )
+    assert (
+        'id="first-season"' not in client.get(reverse("programmes:programme_list")).content.decode()
+    )
+    client.force_login(trainer)  # reads the page, sets nothing up: no guide
+    Campaign.objects.all().delete()
+    assert (
+        'id="first-season"' not in client.get(reverse("programmes:programme_list")).content.decode()
+    )

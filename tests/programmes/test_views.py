@@ -159,3 +159,21 @@ def test_enrolled_learner_sees_their_badge_on_the_phone(client, published):  # n
     html = client.get(reverse("programmes:results_me")).content.decode()
     assert 'id="my-badge"' in html and "<svg" in html
     assert person.cin not in html.split('id="my-badge"')[1].split("</section>")[0]
+
+
+def test_applicant_promoted_from_the_waiting_list_is_told_so(client, published, cohorts):  # noqa: F811
+    """The allocation's explanation says "not placed"; once a seat is freed and offered from
+    the waiting list, the page says so first, so the applicant is not told two opposite things."""
+    from markaz.programmes.services import offer_decline
+
+    c1 = cohorts[0]
+    offer_decline(offer=Offer.objects.filter(run=published, cohort=c1).first())
+    promoted = Offer.objects.get(run=published, cohort=c1, from_waitlist=True)
+    person = promoted.application.person
+    client.post(
+        reverse("programmes:results"),
+        {"cin": person.cin, "birth_date": person.birth_date.isoformat()},
+    )
+    html = client.get(reverse("programmes:results_me")).content.decode()
+    assert 'id="from-waitlist"' in html
+    assert html.index('id="from-waitlist"') < html.index('id="explanation"')

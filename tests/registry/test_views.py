@@ -43,6 +43,17 @@ def test_public_form_in_arabic_is_right_to_left(client, centre):
     assert "09-08" in html  # the information notice is shown
 
 
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_notice_names_the_centre_that_collects_the_data(client, other_centre, language):
+    """Law 09-08 art. 5: the notice names the controller, the install's own centre (here
+    Ahfir's), not always Berkane's."""
+    client.cookies["markaz_language"] = language
+    html = client.get(reverse("programmes:apply_centre", args=[other_centre.code]))
+    notice = html.content.decode().split('id="notice"')[1].split("</div>")[0]
+    assert (other_centre.name_fr if language == "fr" else other_centre.name_ar) in notice
+    assert "Berkane (" not in notice and "ببركان" not in notice
+
+
 def test_public_application_creates_an_eligible_applicant(client, centre):
     response = client.post(reverse("programmes:apply_centre", args=[centre.code]), form_post())
     assert response.status_code == 302
