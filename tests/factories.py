@@ -165,3 +165,17 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
             from django.db.models import F
 
             type(obj.cohort).objects.filter(pk=obj.cohort_id).update(enrolled=F("enrolled") + 1)
+
+
+def sms_code(phone: str = "") -> str:
+    """The last one-time code queued by SMS (to `phone` if given), read from the outbox."""
+    import re
+
+    from markaz.core.models import OutboxMessage
+
+    messages = OutboxMessage.objects.filter(kind="otp", channel="sms")
+    if phone:
+        messages = messages.filter(phone=phone)
+    body = messages.order_by("-pk").values_list("body", flat=True).first() or ""
+    found = re.search(r"\b(\d{6})\b", body)
+    return found.group(1) if found else ""

@@ -119,6 +119,7 @@ MESSAGE_KINDS = {
     "absence_streak": _("Absences (staff)"),
     "caravan_visit": _("Caravan visit"),
     "caravan_visit_cancelled": _("Caravan visit cancelled"),
+    "otp": _("One-time code"),
 }
 
 
@@ -219,3 +220,24 @@ class SmsOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class OneTimeCode(models.Model):
+    """A code sent by SMS to prove that a person holds the phone of their application
+    (`markaz.core.otp`). Only a keyed hash of the code is stored; it is single-use (`used_at`)
+    and short-lived (`expires_at`); wrong tries are counted in the shared cache."""
+
+    purpose = models.CharField(max_length=40)
+    subject = models.CharField(max_length=64, help_text="What the code unlocks, e.g. person:12.")
+    phone = models.CharField(_("phone"), max_length=16)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["purpose", "subject", "created_at"], name="otp_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.subject}"

@@ -70,6 +70,21 @@ class ResultsLookupForm(BootstrapMixin, forms.Form):
     )
 
 
+class OneTimeCodeForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Code received by SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+                "dir": "ltr",
+            }
+        ),
+    )
+
+
 # --- Setting up a season ----------------------------------------------------------------------
 
 DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}

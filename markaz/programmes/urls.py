@@ -11,6 +11,8 @@ urlpatterns = [
     path("scoring/", views.scoring_rule, name="scoring"),
     path("results/", views.results_lookup, name="results"),
     path("results/me/", views.results_me, name="results_me"),
+    path("results/verify/", views.results_verify, name="results_verify"),
+    path("results/code/", views.results_resend, name="results_resend"),
     path(
         "results/offers/<int:offer_id>/<str:answer>/", views.results_answer, name="results_answer"
     ),

@@ -14,7 +14,7 @@ from markaz.registry.models import Person
 from markaz.registry.selectors import person_get_for_user
 
 from . import selectors, services
-from .forms import ResultsLookupForm, RunForm
+from .forms import OneTimeCodeForm, ResultsLookupForm, RunForm
 from .models import AllocationRun, Offer
 
 
@@ -61,7 +61,10 @@ def apply(request, centre_code: str | None = None):
         cohorts = ranking.cleaned_data["cohorts"] if ranking else []
         try:
             person, decision = public_application_submit(
-                centre=centre, data=form.cleaned_data, language=get_language() or "fr"
+                centre=centre,
+                data=form.cleaned_data,
+                language=get_language() or "fr",
+                ranked_cohorts=cohorts,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -125,29 +128,59 @@ def scoring_rule(request):
 LOOKUP_LIMIT = 10
 
 
+OTP_PURPOSE = "results"
+
+
 def results_lookup(request):
-    """Applicants find their result with their CIN and date of birth (both needed)."""
+    """Applicants find their result with their CIN and date of birth (both needed). Both are
+    printed on the CIN card, so they only show the result: answering an offer and the door
+    badge need a code sent by SMS to the phone of the application (`results_verify`)."""
+    from markaz.registry.selectors import held_application
+
     form = ResultsLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if throttle_exceeded("results-lookup", request, limit=LOOKUP_LIMIT):
             form.add_error(None, _too_many())
         else:
+            cin = normalise_cin(form.cleaned_data["cin"])
+            birth_date = form.cleaned_data["birth_date"]
             person = (
-                Person.objects.filter(
-                    cin=normalise_cin(form.cleaned_data["cin"]),
-                    birth_date=form.cleaned_data["birth_date"],
-                    merged_into__isnull=True,
-                )
+                Person.objects.filter(cin=cin, birth_date=birth_date, merged_into__isnull=True)
                 .order_by("pk")
                 .first()
             )
-            if person is None:
+            held = None if person is not None else held_application(cin=cin, birth_date=birth_date)
+            if person is None and held is None:
                 throttle_count("results-lookup", request, window_s=15 * 60)
                 form.add_error(None, _not_found())
+            elif person is None:
+                return render(request, "programmes/results_held.html", {"held": held})
             else:
+                request.session.cycle_key()
                 request.session["applicant_person_id"] = person.pk
+                request.session.pop("applicant_verified_id", None)
+                _send_code(request, person)
                 return redirect("programmes:results_me")
     return render(request, "programmes/results_lookup.html", {"form": form})
+
+
+def _send_code(request, person) -> bool:
+    from markaz.core.otp import OtpRefused, otp_issue
+
+    try:
+        otp_issue(
+            purpose=OTP_PURPOSE,
+            subject=f"person:{person.pk}",
+            phone=person.phone,
+            identity=person.cin,
+            request=request,
+            language=person.preferred_language,
+            centre=person.centre,
+        )
+    except OtpRefused as exc:
+        _msg(request, exc)
+        return False
+    return True
 
 
 def _too_many():
@@ -167,13 +200,29 @@ def _applicant(request):
     return Person.objects.filter(pk=pk, merged_into__isnull=True).first() if pk else None
 
 
-def results_me(request):
+def _verified(request, person) -> bool:
+    return person is not None and request.session.get("applicant_verified_id") == person.pk
+
+
+def _file_backend_active() -> bool:
+    from django.conf import settings
+
+    from markaz.core.sms import DEFAULT_BACKEND
+
+    return getattr(settings, "MARKAZ_SMS_BACKEND", DEFAULT_BACKEND) == "markaz.core.sms.FileBackend"
+
+
+def results_me(request, code_form=None, status=200):
+    from markaz.core.otp import phone_tail
+
     person = _applicant(request)
     if person is None:
         return redirect("programmes:results")
     services.offers_expire()  # lazily, so nobody sees an offer past its deadline as open
+    verified = _verified(request, person)
     badge_qr = badge = None
-    if person.enrolments.filter(withdrawn_at__isnull=True).exists():
+    enrolled = person.enrolments.filter(withdrawn_at__isnull=True).exists()
+    if verified and enrolled:
         from markaz.centre.services import badge_for, badge_token
         from markaz.centre.views import qr_svg
 
@@ -187,15 +236,63 @@ def results_me(request):
             "items": selectors.applicant_view(person),
             "badge": badge,
             "badge_qr": badge_qr,
+            "enrolled": enrolled,
+            "verified": verified,
+            "phone_tail": phone_tail(person.phone),
+            "code_form": code_form or OneTimeCodeForm(),
+            "sms_file": _file_backend_active(),
         },
+        status=status,
     )
 
 
 @require_POST
-def results_answer(request, offer_id: int, answer: str):
+def results_verify(request):
+    """The code sent by SMS: once accepted, this session may answer offers and show the badge."""
+    from markaz.core.otp import OtpRefused, otp_verify
+
     person = _applicant(request)
     if person is None:
         return redirect("programmes:results")
+    form = OneTimeCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            otp_verify(
+                purpose=OTP_PURPOSE,
+                subject=f"person:{person.pk}",
+                code=form.cleaned_data["code"],
+                request=request,
+            )
+        except OtpRefused as exc:
+            form.add_error("code", exc)
+        else:
+            request.session["applicant_verified_id"] = person.pk
+            return redirect("programmes:results_me")
+    return results_me(request, code_form=form, status=400)
+
+
+@require_POST
+def results_resend(request):
+    from django.utils.translation import gettext as _
+
+    person = _applicant(request)
+    if person is None:
+        return redirect("programmes:results")
+    if _send_code(request, person):
+        messages.info(request, _("A new code was sent."))
+    return redirect("programmes:results_me")
+
+
+@require_POST
+def results_answer(request, offer_id: int, answer: str):
+    from django.utils.translation import gettext as _
+
+    person = _applicant(request)
+    if person is None:
+        return redirect("programmes:results")
+    if not _verified(request, person):
+        messages.error(request, _("Type the code we sent you by SMS first."))
+        return redirect("programmes:results_me")
     offer = Offer.objects.filter(pk=offer_id, application__person=person).first()
     if offer is None:
         return redirect("programmes:results_me")

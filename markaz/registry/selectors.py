@@ -302,6 +302,19 @@ def intake_conflicts_for_user(user):
     ).select_related("existing")
 
 
+def held_application(*, cin: str, birth_date) -> IntakeConflict | None:
+    """A public application with this CIN and birth date held as an intake conflict (its CIN
+    was already registered with another birth date or phone) and not decided yet: what the
+    results page finds for the real person when someone applied first with their CIN."""
+    return (
+        IntakeConflict.objects.filter(
+            existing__cin=cin, resolved=False, submitted__birth_date=str(birth_date)
+        )
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+
+
 def registry_counts(centre_ids) -> dict:
     """Aggregate figures only (what a provincial viewer may see): never a person."""
     qs = Person.objects.filter(centre_id__in=centre_ids, merged_into__isnull=True)

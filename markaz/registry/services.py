@@ -277,19 +277,37 @@ def person_create(
     return person
 
 
+def conflict_reasons(existing: Person, data: dict) -> list[str]:
+    """What differs between a registered person and a new application with their CIN: the
+    birth date, the phone (someone may have applied first with another person's CIN)."""
+    reasons = []
+    if str(data.get("birth_date") or "") != str(existing.birth_date):
+        reasons.append("birth_date")
+    if (data.get("phone") or "") != (existing.phone or ""):
+        reasons.append("phone")
+    return reasons
+
+
 @transaction.atomic
-def public_application_submit(*, centre, data: dict, language: str) -> tuple[Person | None, dict]:
+def public_application_submit(
+    *, centre, data: dict, language: str, ranked_cohorts=()
+) -> tuple[Person | None, dict]:
     """An application from the public form. Returns (the new person or None, the decision).
 
     A CIN already registered is not revealed to the applicant: the answer is the same (the
-    eligibility decision on what they submitted), and the submission is kept as a conflict for
-    staff to see.
+    eligibility decision on what they submitted), and the submission is kept as an intake
+    conflict for staff to decide, with what differs (`conflict_reasons`: another birth date or
+    phone means someone may have applied first with this CIN) and the cohorts ranked
+    (`ranked_cohorts`, ids). The real person's results page then says that their application
+    is held for a check, not "no application".
     """
     existing = Person.objects.filter(centre=centre, cin=data["cin"]).first()
     if existing is not None:
         submitted = {
             k: (str(v) if v is not None else None) for k, v in data.items() if k != "consent"
         }
+        submitted["conflict"] = conflict_reasons(existing, data)
+        submitted["cohorts"] = [int(getattr(c, "pk", c)) for c in ranked_cohorts]
         IntakeConflict.objects.create(centre=centre, existing=existing, submitted=submitted)
         unsaved = _person_from_data(centre=centre, data=data, source=Source.PUBLIC_FORM)
         decision = person_evaluate(unsaved, centre_eligibility_rules(centre), timezone.localdate())

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from markaz.programmes.models import Application, Offer, Outcome
 from markaz.registry.models import Person
-from tests.factories import form_post
+from tests.factories import form_post, sms_code
 
 from .test_services import published, ranked  # noqa: F401 - fixtures
 
@@ -95,6 +95,12 @@ def test_applicant_sees_result_and_accepts_in_arabic(client, published):  # noqa
     html = response.content.decode()
     assert outcome.explanation_ar in html and 'dir="rtl"' in html
     offer = Offer.objects.get(run=published, application=outcome.application)
+    # CIN and birth date show the result; answering needs the code sent by SMS.
+    assert "results_answer" not in html and 'id="code-sent"' in html
+    client.post(reverse("programmes:results_answer", args=[offer.pk, "accept"]))
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.OFFERED
+    client.post(reverse("programmes:results_verify"), {"code": sms_code(person.phone)})
     client.post(reverse("programmes:results_answer", args=[offer.pk, "accept"]))
     offer.refresh_from_db()
     assert offer.status == Offer.Status.ACCEPTED
@@ -156,6 +162,9 @@ def test_enrolled_learner_sees_their_badge_on_the_phone(client, published):  # n
         {"cin": person.cin, "birth_date": person.birth_date.isoformat()},
     )
     assert found.status_code == 302, found.content.decode()[-600:]
+    html = client.get(reverse("programmes:results_me")).content.decode()
+    assert 'id="my-badge"' not in html and 'id="badge-locked"' in html
+    client.post(reverse("programmes:results_verify"), {"code": sms_code(person.phone)})
     html = client.get(reverse("programmes:results_me")).content.decode()
     assert 'id="my-badge"' in html and "<svg" in html
     assert person.cin not in html.split('id="my-badge"')[1].split("</section>")[0]
