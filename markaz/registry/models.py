@@ -262,6 +262,24 @@ class IntakeConflict(models.Model):
     def __str__(self) -> str:
         return f"{self.existing_id} @ {self.received_at:%Y-%m-%d}"
 
+    @property
+    def submitted_birth_date(self):
+        import datetime as dt
+
+        try:
+            return dt.date.fromisoformat(str(self.submitted.get("birth_date") or ""))
+        except ValueError:
+            return None
+
+    @property
+    def reason_labels(self) -> list[str]:
+        """What differs from the registered record (older conflicts recorded none)."""
+        labels = {"birth_date": _("Different date of birth"), "phone": _("Different phone")}
+        reasons = self.submitted.get("conflict")
+        if reasons == []:
+            return [str(_("Same date of birth and phone: applied again"))]
+        return [str(labels.get(r, r)) for r in reasons or []]
+
 
 class PersonSearchToken(models.Model):
     """One searchable word of a person: a name word in either script, its transliteration key,

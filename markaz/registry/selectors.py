@@ -302,6 +302,13 @@ def intake_conflicts_for_user(user):
     ).select_related("existing")
 
 
+def intake_conflict_get_for_user(user, pk) -> IntakeConflict:
+    try:
+        return intake_conflicts_for_user(user).get(pk=pk)
+    except (IntakeConflict.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
 def held_application(*, cin: str, birth_date) -> IntakeConflict | None:
     """A public application with this CIN and birth date held as an intake conflict (its CIN
     was already registered with another birth date or phone) and not decided yet: what the

@@ -323,6 +323,21 @@ def public_application_submit(
 
 
 @transaction.atomic
+def intake_conflict_resolve(*, conflict: IntakeConflict, actor) -> IntakeConflict:
+    """Staff decided about a held application (after correcting the registered record, or
+    finding it was the same person applying again): it leaves the list. Recorded."""
+    conflict = IntakeConflict.objects.select_for_update().get(pk=conflict.pk)
+    if conflict.resolved:
+        raise ValidationError(_("This application was already checked."))
+    conflict.resolved = True
+    conflict.save(update_fields=["resolved"])
+    audit_record(
+        actor=actor, action="intake_conflict_resolve", centre=conflict.centre, obj=conflict
+    )
+    return conflict
+
+
+@transaction.atomic
 def person_update(*, person: Person, data: dict, actor) -> Person:
     """Correct a person's facts (law 09-08 art. 8); eligibility is decided again."""
     changed = _person_from_data(centre=person.centre, data=data, source=person.source)

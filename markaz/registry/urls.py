@@ -14,6 +14,11 @@ urlpatterns = [
     path(
         "registry/duplicates/<int:pk>/resolve/", views.duplicate_resolve, name="duplicate_resolve"
     ),
+    path(
+        "registry/conflicts/<int:pk>/resolve/",
+        views.intake_conflict_resolve,
+        name="intake_conflict_resolve",
+    ),
     path("registry/merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
     path("registry/import/", views.import_upload, name="import_upload"),
     path("registry/import/template.csv", views.import_template, name="import_template"),

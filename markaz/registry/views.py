@@ -143,6 +143,21 @@ def duplicate_list(request):
     )
 
 
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def intake_conflict_resolve(request, pk: int):
+    """A held public application has been checked (the registered record corrected, or the
+    same person applying again): it leaves the list."""
+    conflict = selectors.intake_conflict_get_for_user(request.user, pk)
+    try:
+        services.intake_conflict_resolve(conflict=conflict, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Marked as checked."))
+    return redirect("registry:duplicate_list")
+
+
 @role_required(*REGISTRY_WRITE_ROLES)
 def duplicate_review(request, pk: int):
     flag = selectors.duplicate_flag_get_for_user(request.user, pk)
