@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from markaz.centre.models import Centre, Room
+from markaz.core.outbox import normalize_phone
 from markaz.core.roles import Role
 from markaz.engine.scoring import DEFAULT_RULE
 from markaz.learning.models import CompletionRule
@@ -31,6 +32,7 @@ from markaz.programmes.models import (
     WaitlistEntry,
 )
 from markaz.registry.models import Person
+from tests.factories import sms_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -317,14 +319,26 @@ def _results(browser, base, screenshot, youth: dict, name: str):
     page.locator("main form button[type=submit]").click()
     page.wait_for_selector("#explanation")
     _rtl(page)
+    # CIN and birth date show the result; answering needs the code sent by SMS to the phone of
+    # the application (named by its last two digits only), read here from the outbox.
+    phone = normalize_phone(youth["phone"])
+    sent = page.locator("#code-sent").inner_text()
+    assert phone[-2:] in sent and phone[-6:] not in sent
+    assert page.locator("form[action$='/accept/']").count() == 0
+    page.fill("#id_code", sms_code(phone))
+    page.locator("form[action$='/results/verify/'] button[type=submit]").click()
+    page.wait_for_selector("#code-card", state="detached")
+    page.wait_for_selector("#explanation")
+    _rtl(page)
     screenshot(page, name)
     return context, page
 
 
 def test_first_season_on_an_empty_install_in_arabic(
-    live_server, territory, browser, screenshot, settings
+    live_server, territory, browser, screenshot, settings, tmp_path
 ):
     settings.MARKAZ_SYNTHETIC_DATA = False  # a real centre, as `MARKAZ_DEMO=0 make run` sets
+    settings.MARKAZ_SMS_FILE = tmp_path / "sms-outbox.log"  # the codes are delivered at once
     base = live_server.url
     assert not Centre.objects.exists() and not get_user_model().objects.exists()
 
