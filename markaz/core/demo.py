@@ -95,6 +95,7 @@ def demo_load(*, stdout=None) -> dict:
             user.save(update_fields=["email"])
     created = _load_applicants(centre, users["coordinator"])
     _merge_one_pair(centre, users["coordinator"])
+    _one_held_application(centre)
     from markaz.programmes.demo import demo_load_programmes
 
     demo_load_programmes(centre, users["coordinator"])
@@ -304,6 +305,40 @@ def _load_applicants(centre, coordinator) -> int:
         )
         created += 1
     return created
+
+
+def _one_held_application(centre) -> None:
+    """Show a held application on the duplicates page: someone applied first with another
+    person's CIN and a made-up birth date; the CIN's holder applies later with their real birth
+    date and phone, and their application waits for staff (issue 13)."""
+    from markaz.registry.models import IntakeConflict
+    from markaz.registry.services import public_application_submit
+
+    if IntakeConflict.objects.filter(centre=centre).exists():
+        return
+    first = Person.objects.filter(centre=centre, source=Source.PUBLIC_FORM).order_by("pk").first()
+    if first is None:
+        return
+    data = {
+        field: getattr(first, field)
+        for field in (
+            "first_name_latin",
+            "last_name_latin",
+            "first_name_ar",
+            "last_name_ar",
+            "cin",
+            "sex",
+            "commune",
+            "activity_status",
+            "education_level",
+            "preferred_language",
+            "disability",
+            "rsu_index",
+        )
+    }
+    data["birth_date"] = first.birth_date.replace(year=first.birth_date.year - 1, day=1)
+    data["phone"] = "+212661000067" if first.phone != "+212661000067" else "+212661000068"
+    public_application_submit(centre=centre, data=data, language=first.preferred_language)
 
 
 def _merge_one_pair(centre, coordinator) -> None:

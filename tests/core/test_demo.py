@@ -20,7 +20,16 @@ def test_demo_loads_everything_and_twice_changes_nothing():
     assert 0 < people.filter(eligible=False).count() < people.filter(eligible=True).count()
     assert people.exclude(first_name_ar="").count() == people.count()
     assert DuplicateFlag.objects.filter(status="open").count() >= 5
-    counts = (Person.objects.count(), DuplicateFlag.objects.count(), StaffProfile.objects.count())
+    from markaz.registry.models import IntakeConflict
+
+    held = IntakeConflict.objects.get(centre=centre)  # someone applied first with this CIN
+    assert held.submitted["conflict"] == ["birth_date", "phone"]
+    counts = (
+        Person.objects.count(),
+        DuplicateFlag.objects.count(),
+        StaffProfile.objects.count(),
+        IntakeConflict.objects.count(),
+    )
     mentoring = _check_mentoring_demo(centre)
     outbox = _check_outbox_demo()
 
@@ -30,6 +39,7 @@ def test_demo_loads_everything_and_twice_changes_nothing():
         Person.objects.count(),
         DuplicateFlag.objects.count(),
         StaffProfile.objects.count(),
+        IntakeConflict.objects.count(),
     ) == counts
     assert _mentoring_counts(centre) == mentoring
     assert _outbox_counts() == outbox
