@@ -192,3 +192,40 @@ def test_a_held_application_keeps_its_ranked_cohorts(client, centre, open_campai
     conflict = IntakeConflict.objects.get()
     assert conflict.submitted["cohorts"] == [cohorts[1].pk, cohorts[0].pk]
     assert Application.objects.count() == 0  # nothing ranked for the squatter's record
+
+
+def _held(client, centre):
+    url = reverse("programmes:apply_centre", args=[centre.code])
+    client.post(url, form_post(birth_date="2001-01-01", phone="0699999999"))
+    client.post(url, form_post())
+    return IntakeConflict.objects.get()
+
+
+def test_a_coordinator_marks_a_held_application_checked(client, centre, coordinator):
+    from markaz.core.models import AuditEvent
+
+    conflict = _held(client, centre)
+    client.force_login(coordinator)
+    url = reverse("registry:intake_conflict_resolve", args=[conflict.pk])
+    assert client.post(url).status_code == 302
+    conflict.refresh_from_db()
+    assert conflict.resolved
+    assert AuditEvent.objects.filter(action="intake_conflict_resolve").count() == 1
+    page = client.get(reverse("registry:duplicate_list")).content.decode()
+    assert 'id="intake-conflicts"' not in page
+    # once checked, the results page no longer says it is held
+    client.logout()
+    lookup = client.post(
+        reverse("programmes:results"), {"cin": "FB654321", "birth_date": "1999-05-14"}
+    )
+    assert 'id="held"' not in lookup.content.decode()
+
+
+@pytest.mark.parametrize(("persona", "status"), [("trainer", 403), ("other_coordinator", 404)])
+def test_only_the_centres_coordinators_decide(client, request, centre, persona, status):
+    conflict = _held(client, centre)
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("registry:intake_conflict_resolve", args=[conflict.pk])
+    assert client.post(url).status_code == status
+    conflict.refresh_from_db()
+    assert not conflict.resolved
