@@ -19,3 +19,9 @@ class LearningConfig(AppConfig):
         from .programme_section import register
 
         register()
+
+        from markaz.registry.selectors import register_person_records
+
+        from .rights import person_records
+
+        register_person_records(person_records)
