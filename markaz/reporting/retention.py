@@ -65,8 +65,11 @@ class RetentionPlan:
         }
 
 
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _querysets(today: dt.date, config: dict):
-    now = timezone.now()
     people = Person.objects.filter(anonymised_at__isnull=True, merged_into__isnull=True)
     enrolled = Enrolment.objects.values("person_id")
 
@@ -77,9 +80,7 @@ def _querysets(today: dt.date, config: dict):
         .filter(closed__gte=applicant_cut)
         .values("person_id")
     )
-    registered_cut = timezone.make_aware(
-        dt.datetime.combine(applicant_cut, dt.time.min), timezone.get_current_timezone()
-    )
+    registered_cut = _midnight(applicant_cut)
     applicants = people.exclude(pk__in=enrolled).exclude(pk__in=last_campaign)
     applicants = applicants.filter(
         Q(applications__isnull=False) | Q(created_at__lt=registered_cut)
@@ -96,11 +97,11 @@ def _querysets(today: dt.date, config: dict):
         people.filter(pk__in=enrolled).exclude(pk__in=recent_followup).exclude(pk__in=recent_cohort)
     )
 
-    presence_cut = now - dt.timedelta(days=config["presences_days"])
+    presence_cut = _midnight(today - dt.timedelta(days=config["presences_days"]))
     presences = Presence.objects.filter(entered_at__lt=presence_cut, exited_at__isnull=False)
     door_events = DoorEvent.objects.filter(at__lt=presence_cut)
 
-    import_cut = now - dt.timedelta(days=config["imports_days"])
+    import_cut = _midnight(today - dt.timedelta(days=config["imports_days"]))
     import_files = ImportBatch.objects.filter(created_at__lt=import_cut).exclude(content=b"")
     conflicts = IntakeConflict.objects.filter(received_at__lt=import_cut)
     return applicants, learners, presences, door_events, import_files, conflicts

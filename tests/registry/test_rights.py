@@ -11,14 +11,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from markaz.centre.models import Presence
 from markaz.core.models import AuditEvent, OutboxMessage, SmsOptOut
 from markaz.core.outbox import outbox_queue
 from markaz.mentoring import selectors as mentoring_selectors
 from markaz.mentoring import services as mentoring_services
 from markaz.mentoring.models import FollowUp, MentoringNote
 from markaz.registry import selectors, services
-from markaz.registry.models import Objection, Person, PersonSearchToken
+from markaz.registry.models import Objection, PersonSearchToken
 from markaz.reporting.selectors import figure_records, indicator_pack_uncached
 from tests.factories import EnrolmentFactory, person_data
 
@@ -138,9 +137,9 @@ def test_sms_objection_follows_a_corrected_phone(client, coordinator, person):
 
 
 def test_followup_objection_removes_them_from_the_due_list_and_reminders(coordinator, learner):
-    assert list(mentoring_selectors.followups_due(coordinator).values_list("person", flat=True)) == [
-        learner.pk
-    ]
+    assert list(
+        mentoring_selectors.followups_due(coordinator).values_list("person", flat=True)
+    ) == [learner.pk]
     object_to(learner, "followup", coordinator)
     assert not mentoring_selectors.followups_due(coordinator).exists()
     assert mentoring_services.followup_reminders_queue(centre=learner.centre) == 0
@@ -151,9 +150,9 @@ def test_records_list_objection_hides_them_from_lists_but_not_from_figures(
 ):
     start, end = timezone.localdate() - dt.timedelta(days=365), timezone.localdate()
     before = indicator_pack_uncached(centre=centre, start=start, end=end, protect=False)
-    assert learner in figure_records(centre=centre, start=start, end=end, code="enrolled")[
-        "numerator"
-    ]
+    assert (
+        learner in figure_records(centre=centre, start=start, end=end, code="enrolled")["numerator"]
+    )
     object_to(learner, "records_list", coordinator)
     records = figure_records(centre=centre, start=start, end=end, code="enrolled")
     assert learner not in records["numerator"]
@@ -264,7 +263,9 @@ def test_whole_file_is_for_coordinators_only(
 
 def test_person_export_command(tmp_path, person):
     out = tmp_path / "file.zip"
-    call_command("person_export", "--person", str(person.pk), "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "person_export", "--person", str(person.pk), "--out", str(out), stdout=io.StringIO()
+    )
     archive = zipfile.ZipFile(out)
     assert f"person-{person.pk}.pdf" in archive.namelist()
     assert AuditEvent.objects.get(action="person_export").detail["via"] == "command"
