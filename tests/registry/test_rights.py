@@ -166,8 +166,8 @@ def test_objection_page_shows_consequences_before_recording(client, coordinator,
     assert client.get(url).status_code == 200
     confirm = client.get(url, answers)
     html = confirm.content.decode()
-    assert confirm.status_code == 200 and person.phone in html and "are stopped at once" in html
-    assert "retention period" in html  # what the law requires the centre to keep
+    assert confirm.status_code == 200 and person.phone in html and "arrêtés immédiatement" in html
+    assert "durée de conservation" in html  # what the law requires the centre to keep
     assert not Objection.objects.exists()
     unconfirmed = client.post(url, answers)
     assert unconfirmed.status_code == 400
@@ -246,7 +246,7 @@ def test_whole_file_in_arabic(client, coordinator, person):
     )
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     data = json.loads(archive.read(f"person-{person.pk}.json"))
-    assert data["sections"][0]["title"] == "السجل في السجل" or data["sections"][0]["title"]
+    assert data["sections"][0]["title"] == "بطاقة السجل"
     assert archive.read(f"person-{person.pk}.pdf").startswith(b"%PDF")
 
 
