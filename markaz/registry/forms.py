@@ -141,7 +141,8 @@ class ObjectionForm(BootstrapMixin, forms.Form):
     purpose = forms.ChoiceField(label=_("What they object to"), choices=Purpose.choices)
     channel = forms.ChoiceField(label=_("Received"), choices=Objection.Channel.choices)
     received_on = forms.DateField(
-        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
 
