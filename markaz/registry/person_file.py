@@ -3,6 +3,7 @@ PDF (in French or Arabic) and the same records as JSON."""
 
 import io
 import json
+import re
 import zipfile
 
 from django.template.loader import render_to_string
@@ -24,12 +25,28 @@ def person_file_data(person: Person) -> dict:
     }
 
 
+ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def _cells(row: dict) -> list[tuple[str, str, str]]:
+    """(field, value, direction): a value holding Arabic reads right to left, any other (a CIN,
+    a phone, a date) left to right, whatever the page's direction."""
+    cells = []
+    for key, value in row.items():
+        text = "—" if value is None else str(value)
+        cells.append((key, text, "rtl" if ARABIC.search(text) else "ltr"))
+    return cells
+
+
 def person_file_pdf(person: Person, data: dict, *, lang: str) -> bytes:
     from weasyprint import HTML
 
+    sections = [
+        {"title": s["title"], "rows": [_cells(row) for row in s["rows"]]} for s in data["sections"]
+    ]
     html = render_to_string(
         "registry/person_file_pdf.html",
-        {"person": person, "data": data, "lang": lang, "rtl": lang == "ar"},
+        {"person": person, "data": data, "sections": sections, "lang": lang, "rtl": lang == "ar"},
     )
     return HTML(string=html).write_pdf()
 

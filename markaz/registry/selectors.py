@@ -458,8 +458,20 @@ class Correction:
 def person_corrections(person: Person) -> list[Correction]:
     """The history of corrections of `person`: who, when, which field, old and new value."""
     from markaz.core.models import AuditEvent
+    from markaz.territory.models import Commune
 
-    labels = {f.attname: str(f.verbose_name) for f in Person._meta.concrete_fields}
+    fields = {f.attname: f for f in Person._meta.concrete_fields}
+    labels = {name: str(f.verbose_name) for name, f in fields.items()}
+
+    def shown(field: str, value):
+        if value in (None, ""):
+            return value
+        if field == "commune_id":
+            commune = Commune.objects.filter(pk=value).first()
+            return commune.name if commune else value
+        choices = dict(fields[field].choices or []) if field in fields else {}
+        return str(choices.get(value, value))
+
     events = AuditEvent.objects.filter(
         object_type="Person", object_id=str(person.pk), action="person_update"
     ).select_related("actor")
@@ -476,8 +488,8 @@ def person_corrections(person: Person) -> list[Correction]:
                     actor=event.actor.get_username() if event.actor else "",
                     field=field,
                     label=labels.get(field, field),
-                    old=change.get("old"),
-                    new=change.get("new"),
+                    old=shown(field, change.get("old")),
+                    new=shown(field, change.get("new")),
                 )
             )
     return found
