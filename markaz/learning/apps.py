@@ -21,7 +21,9 @@ class LearningConfig(AppConfig):
         register()
 
         from markaz.registry.selectors import register_person_records
+        from markaz.registry.services import register_person_eraser
 
-        from .rights import person_records
+        from .rights import person_erase_names, person_records
 
         register_person_records(person_records)
+        register_person_eraser(person_erase_names)

@@ -17,3 +17,11 @@ def person_records(person):
         section("certificates", _("Certificates"), Certificate.objects.filter(**mine)),
         section("absence_alerts", _("Absence alerts"), AbsenceAlert.objects.filter(**mine)),
     ]
+
+
+def person_erase_names(person):
+    """The certificate keeps a copy of the name it was issued to: replaced with the anonymous
+    name (the certificate, its code and its hours stay, for the figures)."""
+    Certificate.objects.filter(enrolment__person=person).update(
+        name_latin=person.full_name_latin, name_ar=""
+    )

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from markaz.centre.models import DoorEvent, Presence
 from markaz.core.models import AuditEvent
+from markaz.learning.models import Certificate
 from markaz.programmes.models import Application, Campaign, ScoringRuleVersion
 from markaz.registry.models import ImportBatch, IntakeConflict, Person
 from markaz.reporting import retention
@@ -105,6 +106,13 @@ def test_apply_keeps_a_past_years_indicators_identical(centre, world):
     assert not Person.objects.filter(anonymised_at__isnull=True).exists()
     assert not Person.objects.filter(last_name_latin__startswith="Never").exists()
     assert set(Person.objects.values_list("phone", flat=True)) == {""}
+    assert set(Certificate.objects.values_list("name_latin", flat=True)) <= {
+        p.full_name_latin for p in Person.objects.all()
+    }
+    assert all(
+        name.startswith("Anonyme")
+        for name in Certificate.objects.values_list("name_latin", flat=True)
+    )
     assert packs(centre) == before
     event = AuditEvent.objects.get(action="retention_apply")
     assert event.detail["counts"]["learners"] == 34
