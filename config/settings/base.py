@@ -226,6 +226,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "markaz@localhost")
 # Imports larger than this many rows are committed by a background worker with a progress bar.
 MARKAZ_IMPORT_BACKGROUND_ROWS = 500
 
+# Law 09-08 retention periods (`python manage.py retention --dry-run | --apply`): people never
+# enrolled, years after their last campaign closed; learners, years after their last follow-up;
+# door presences and raw import files (with intake-conflict copies), days.
+MARKAZ_RETENTION = {
+    "applicants_years": int(os.environ.get("MARKAZ_RETENTION_APPLICANTS_YEARS", "3")),
+    "learners_years": int(os.environ.get("MARKAZ_RETENTION_LEARNERS_YEARS", "3")),
+    "presences_days": int(os.environ.get("MARKAZ_RETENTION_PRESENCES_DAYS", "365")),
+    "imports_days": int(os.environ.get("MARKAZ_RETENTION_IMPORTS_DAYS", "90")),
+}
+
 # Reports say "synthetic demonstration data" while the data are the demo's; production turns it
 # off (a centre's real figures), or sets MARKAZ_SYNTHETIC_DATA=1 for a training server.
 MARKAZ_SYNTHETIC_DATA = os.environ.get("MARKAZ_SYNTHETIC_DATA", "1") == "1"

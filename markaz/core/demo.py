@@ -115,12 +115,44 @@ def demo_load(*, stdout=None) -> dict:
 
     pairing_code = demo_kiosk_device(centre, users["coordinator"])
     _demo_outbox(centre)
+    _demo_rights(centre, users["coordinator"])
     return {
         "centre": centre,
         "users": users,
         "applicants_created": created,
         "kiosk_pairing_code": pairing_code,
     }
+
+
+def _demo_rights(centre, coordinator) -> None:
+    """Law 09-08 on one applicant's page: a corrected phone (the history of corrections) and an
+    objection to appearing in the indicators' lists. Idempotent."""
+    from django.utils import timezone
+
+    from markaz.registry.models import Objection
+    from markaz.registry.services import PERSON_FIELDS, objection_record, person_update
+
+    if Objection.objects.filter(centre=centre).exists():
+        return
+    person = (
+        Person.objects.filter(centre=centre, merged_into__isnull=True, anonymised_at__isnull=True)
+        .exclude(phone="")
+        .order_by("pk")
+        .first()
+    )
+    if person is None:
+        return
+    data = {f.removesuffix("_id"): getattr(person, f) for f in PERSON_FIELDS}
+    data["commune"] = person.commune.code if person.commune_id else None
+    data["phone"] = person.phone[:-1] + ("1" if person.phone[-1] != "1" else "2")
+    person_update(person=person, data=data, actor=coordinator)
+    objection_record(
+        person=person,
+        purpose="records_list",
+        channel="desk",
+        received_on=timezone.localdate() - dt.timedelta(days=3),
+        actor=coordinator,
+    )
 
 
 class _DemoProvider:

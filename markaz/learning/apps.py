@@ -19,3 +19,11 @@ class LearningConfig(AppConfig):
         from .programme_section import register
 
         register()
+
+        from markaz.registry.selectors import register_person_records
+        from markaz.registry.services import register_person_eraser
+
+        from .rights import person_erase_names, person_records
+
+        register_person_records(person_records)
+        register_person_eraser(person_erase_names)

@@ -22,7 +22,7 @@ from markaz.core.access import has_role, user_centre, user_centre_id, user_role
 from markaz.core.roles import Role
 from markaz.learning.models import AbsenceAlert
 from markaz.programmes.models import Enrolment, Programme
-from markaz.registry.models import Language, Person
+from markaz.registry.models import Language, Person, Purpose
 
 from . import rules
 from .models import (
@@ -604,11 +604,13 @@ def followups_for_user(user):
 
 
 def followups_due(user, *, today: dt.date | None = None, horizon_days: int = DUE_HORIZON_DAYS):
-    """Pending follow-ups due by today + horizon, overdue first (the earliest due date first)."""
+    """Pending follow-ups due by today + horizon, overdue first (the earliest due date first).
+    People who objected to follow-up calls (law 09-08) are not on it."""
     today = today or timezone.localdate()
     return (
         followups_for_user(user)
         .filter(status=FollowUp.Status.PENDING, due_on__lte=today + dt.timedelta(days=horizon_days))
+        .exclude(person__objections__purpose=Purpose.FOLLOWUP)
         .order_by("due_on", "person__last_name_latin", "pk")
     )
 

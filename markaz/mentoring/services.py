@@ -31,7 +31,7 @@ from markaz.core.outbox import (
 from markaz.core.roles import Role
 from markaz.core.services import audit_record
 from markaz.programmes.models import Cohort, Enrolment, Programme
-from markaz.registry.models import Language, Person
+from markaz.registry.models import Language, Person, Purpose
 
 from . import rules, selectors
 from .models import (
@@ -896,6 +896,8 @@ def followup_reminders_queue(
             due_on__lte=today + dt.timedelta(days=days),
         )
         .exclude(person__phone="")
+        # Law 09-08: no call, no reminder of a call, to who objected to follow-up calls.
+        .exclude(person__objections__purpose=Purpose.FOLLOWUP)
         .select_related("person", "centre")
         .order_by("due_on", "pk")
     )

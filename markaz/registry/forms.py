@@ -7,7 +7,7 @@ from markaz.core.forms import BootstrapMixin
 
 from . import validation
 from .limits import LIMITS_TEXT, MAX_FILE_BYTES
-from .models import ActivityStatus, EducationLevel, Language, Sex
+from .models import ActivityStatus, EducationLevel, Language, Objection, Purpose, Sex
 
 OUTSIDE_PROVINCE = "outside"
 
@@ -133,3 +133,21 @@ class RegistrySearchForm(BootstrapMixin, forms.Form):
         required=False,
         choices=[("", _("All")), ("yes", _("Eligible")), ("no", _("Not eligible"))],
     )
+
+
+class ObjectionForm(BootstrapMixin, forms.Form):
+    """A person's objection to one purpose, or their withdrawal of consent to it."""
+
+    purpose = forms.ChoiceField(label=_("What they object to"), choices=Purpose.choices)
+    channel = forms.ChoiceField(label=_("Received"), choices=Objection.Channel.choices)
+    received_on = forms.DateField(
+        label=_("Received on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def clean_received_on(self):
+        day = self.cleaned_data["received_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day

@@ -93,6 +93,9 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the identity was replaced (retention or erasure on request, law 09-08 art. 3):
+    # the record stays, with its links, so past figures still count it.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -303,3 +306,46 @@ class PersonSearchToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class Purpose(models.TextChoices):
+    """What a person may object to (law 09-08 art. 9) or withdraw their consent from."""
+
+    SMS = "sms", _("Contact by SMS")
+    FOLLOWUP = "followup", _("Follow-up calls after the training")
+    RECORDS_LIST = "records_list", _("Appearing in the lists behind the indicators")
+
+
+class Objection(models.Model):
+    """A person's objection to one purpose, or their withdrawal of consent to it: when it was
+    received, by which channel, recorded by whom. It takes effect at once wherever the purpose
+    is served (the outbox, the follow-up due-list, the indicators' drill-down lists)."""
+
+    class Channel(models.TextChoices):
+        DESK = "desk", _("At the reception desk")
+        PHONE = "phone", _("By phone")
+        LETTER = "letter", _("By letter")
+        EMAIL = "email", _("By e-mail")
+        SMS = "sms", _("By SMS (STOP)")
+
+    centre = models.ForeignKey("centre.Centre", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="objections")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    received_on = models.DateField(_("received on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "purpose"], name="objection_unique_person_purpose"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.purpose}"

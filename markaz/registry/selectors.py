@@ -353,3 +353,174 @@ def merge_preview(*, kept, merged) -> dict:
         "consents": merged.consents.count(),
         "conflicts": merged.intake_conflicts.count(),
     }
+
+
+# --- Law 09-08: the person's file, their history, their objections -----------------------------
+# Every app above the registry that holds records naming a person registers, from its
+# AppConfig.ready, a function `fn(person)` returning a list of `RecordSection` (a title and rows
+# of plain values): the access right's export reads them all without the registry importing
+# those apps.
+_PERSON_RECORDS: list[Callable] = []
+
+
+@dataclass(frozen=True)
+class RecordSection:
+    key: str
+    title: str
+    rows: tuple[dict, ...] = ()
+
+
+def register_person_records(fn: Callable) -> None:
+    if fn not in _PERSON_RECORDS:
+        _PERSON_RECORDS.append(fn)
+
+
+def plain(value):
+    """A value as JSON holds it (dates in ISO, decimals and ids as text)."""
+    import datetime as dt
+    import decimal
+    import uuid
+
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def rows_of(queryset, exclude: tuple[str, ...] = ()) -> tuple[dict, ...]:
+    """Each row of `queryset` as {field: plain value} (foreign keys as their id)."""
+    rows = []
+    for obj in queryset:
+        row = {}
+        for field in obj._meta.concrete_fields:
+            if field.attname in exclude or field.name in exclude:
+                continue
+            row[field.attname] = plain(getattr(obj, field.attname))
+        rows.append(row)
+    return tuple(rows)
+
+
+def section(key: str, title, queryset, exclude: tuple[str, ...] = ()) -> RecordSection:
+    return RecordSection(key=key, title=str(title), rows=rows_of(queryset, exclude))
+
+
+def person_record_sections(person: Person) -> list[RecordSection]:
+    """Every record that names `person`, in every app (call after a permission-checked getter
+    such as :func:`person_get_for_coordinator`)."""
+    from django.utils.translation import gettext as _
+
+    from markaz.core.models import AuditEvent, OutboxMessage
+
+    sections = [
+        section("person", _("Registry record"), Person.objects.filter(pk=person.pk)),
+        section("consents", _("Consents"), person.consents.all()),
+        section("objections", _("Objections and withdrawn consents"), person.objections.all()),
+        section(
+            "duplicate_flags",
+            _("Possible duplicates"),
+            DuplicateFlag.objects.filter(Q(person=person) | Q(other=person)),
+        ),
+        section(
+            "merges",
+            _("Merges"),
+            MergeRecord.objects.filter(Q(kept=person) | Q(merged=person)),
+        ),
+        section(
+            "intake_conflicts", _("Applications received again"), person.intake_conflicts.all()
+        ),
+    ]
+    for fn in _PERSON_RECORDS:
+        sections.extend(fn(person))
+    messages_q = Q(pk__in=[])
+    if person.phone:
+        messages_q = Q(phone=person.phone, centre_id=person.centre_id)
+    sections.append(
+        section(
+            "messages",
+            _("Messages sent to their phone"),
+            OutboxMessage.objects.filter(messages_q),
+            exclude=("claim", "lease_until", "client_id"),
+        )
+    )
+    sections.append(
+        section(
+            "audit",
+            _("Who did what with their record"),
+            AuditEvent.objects.filter(object_type="Person", object_id=str(person.pk)).order_by(
+                "at"
+            ),
+        )
+    )
+    return sections
+
+
+def person_get_for_coordinator(user, pk) -> Person:
+    """A person for the rights of law 09-08 (access, objection, erasure): coordinators and
+    administrators of the person's centre only (403 for other roles, 404 for other centres)."""
+    if not can_write_registry(user):
+        raise PermissionDenied
+    return person_get_for_user(user, pk)
+
+
+@dataclass(frozen=True)
+class Correction:
+    at: object
+    actor: str
+    field: str
+    label: str
+    old: object
+    new: object
+
+
+def person_corrections(person: Person) -> list[Correction]:
+    """The history of corrections of `person`: who, when, which field, old and new value."""
+    from markaz.core.models import AuditEvent
+    from markaz.territory.models import Commune
+
+    fields = {f.attname: f for f in Person._meta.concrete_fields}
+    labels = {name: str(f.verbose_name) for name, f in fields.items()}
+
+    def shown(field: str, value):
+        if value in (None, ""):
+            return value
+        if field == "commune_id":
+            commune = Commune.objects.filter(pk=value).first()
+            return commune.name if commune else value
+        choices = dict(fields[field].choices or []) if field in fields else {}
+        return str(choices.get(value, value))
+
+    events = AuditEvent.objects.filter(
+        object_type="Person", object_id=str(person.pk), action="person_update"
+    ).select_related("actor")
+    found = []
+    for event in events:
+        changes = event.detail.get("changes")
+        if not isinstance(changes, list):
+            continue
+        for change in changes:
+            field = change.get("field", "")
+            found.append(
+                Correction(
+                    at=event.at,
+                    actor=event.actor.get_username() if event.actor else "",
+                    field=field,
+                    label=labels.get(field, field),
+                    old=shown(field, change.get("old")),
+                    new=shown(field, change.get("new")),
+                )
+            )
+    return found
+
+
+def objected_person_ids(purpose: str):
+    """Ids of the people who objected to `purpose` (a subquery)."""
+    from .models import Objection
+
+    return Objection.objects.filter(purpose=purpose).values("person_id")
+
+
+def has_objected(person: Person, purpose: str) -> bool:
+    return person.objections.filter(purpose=purpose).exists()

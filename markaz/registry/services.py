@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from markaz.core.outbox import sms_opt_out
 from markaz.core.services import audit_record
 from markaz.engine.dedup import DedupIndex, PersonRecord, name_key
 from markaz.engine.eligibility import Applicant, Decision, EligibilityRules, evaluate
@@ -20,8 +21,10 @@ from .models import (
     DuplicateFlag,
     IntakeConflict,
     MergeRecord,
+    Objection,
     Person,
     PersonSearchToken,
+    Purpose,
     Source,
 )
 
@@ -339,7 +342,13 @@ def intake_conflict_resolve(*, conflict: IntakeConflict, actor) -> IntakeConflic
 
 @transaction.atomic
 def person_update(*, person: Person, data: dict, actor) -> Person:
-    """Correct a person's facts (law 09-08 art. 8); eligibility is decided again."""
+    """Correct a person's facts (law 09-08 art. 8); eligibility is decided again. Every field
+    that changed is recorded in the audit trail with its old and new value (the person's page
+    shows it as the history of corrections)."""
+    if person.anonymised_at is not None:
+        raise ValidationError(_("This record was anonymised: it can no longer be corrected."))
+    before = _snapshot(person)
+    old_phone = person.phone
     changed = _person_from_data(centre=person.centre, data=data, source=person.source)
     if (
         changed.cin != person.cin
@@ -354,9 +363,141 @@ def person_update(*, person: Person, data: dict, actor) -> Person:
     person.full_clean(validate_unique=False, validate_constraints=False)
     person.save()
     person_tokens_refresh(person)
-    audit_record(actor=actor, action="person_update", centre=person.centre, obj=person)
+    after = _snapshot(person)
+    changes = [
+        {"field": f, "old": before[f], "new": after[f]}
+        for f in PERSON_FIELDS
+        if before[f] != after[f]
+    ]
+    audit_record(
+        actor=actor,
+        action="person_update",
+        centre=person.centre,
+        obj=person,
+        detail={"changes": changes},
+    )
+    if person.phone and person.phone != old_phone and person.objections.filter(purpose="sms"):
+        # The objection to SMS follows the person to their new phone.
+        sms_opt_out(phone=person.phone, source="staff", actor=actor, centre=person.centre)
     person_flag_duplicates(person=person)
     return person
+
+
+# --- Law 09-08: objection, erasure ------------------------------------------------------------
+
+
+@transaction.atomic
+def objection_record(
+    *, person: Person, purpose: str, channel: str, received_on: dt.date, actor, note: str = ""
+) -> Objection:
+    """Record a person's objection to `purpose` (or their withdrawal of consent to it). It takes
+    effect at once: no more SMS to their phone (the outbox's opt-out list, queued SMS stopped),
+    no more follow-up calls on the due-list, no more appearance in the indicators' lists of
+    people (they still count in the figures)."""
+    if person.anonymised_at is not None or person.is_merged:
+        raise ValidationError(_("This record can no longer be changed."))
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("The date cannot be in the future.")})
+    if Objection.objects.filter(person=person, purpose=purpose).exists():
+        raise ValidationError(_("This objection is already recorded."))
+    objection = Objection(
+        centre=person.centre,
+        person=person,
+        purpose=purpose,
+        channel=channel,
+        received_on=received_on,
+        note=note,
+        recorded_by=actor,
+    )
+    objection.full_clean(exclude=["centre", "person"])
+    objection.save()
+    if purpose == Purpose.SMS and person.phone:
+        sms_opt_out(
+            phone=person.phone,
+            source="staff",
+            actor=actor,
+            centre=person.centre,
+            text=f"objection {objection.pk}",
+        )
+    audit_record(
+        actor=actor,
+        action="objection_record",
+        centre=person.centre,
+        obj=person,
+        detail={"purpose": purpose, "channel": channel, "received_on": received_on.isoformat()},
+    )
+    return objection
+
+
+# Apps above the registry hold free text about a person (a mentor's notes...): each registers
+# here, from its AppConfig.ready, a function `fn(person)` that blanks it when the person's
+# identity is erased (retention or a request under law 09-08).
+_PERSON_ERASERS: list = []
+
+
+def register_person_eraser(fn) -> None:
+    if fn not in _PERSON_ERASERS:
+        _PERSON_ERASERS.append(fn)
+
+
+def _anonymous_cin(person: Person) -> str:
+    for prefix in ("ZZ", "ZY", "ZX", "ZW"):
+        cin = f"{prefix}{person.pk % 1_000_000:06d}"
+        if not Person.objects.filter(centre_id=person.centre_id, cin=cin).exclude(pk=person.pk):
+            return cin
+    raise ValidationError(_("No anonymous number is free for this record."))
+
+
+def person_anonymise(*, person: Person, actor, reason: str) -> bool:
+    """Replace `person`'s identity (names, CIN, phone, disability, household index), drop their
+    search words, intake-conflict copies, SMS bodies and the old values of their corrections;
+    keep every link (applications, enrolments, attendance, follow-ups) and what the indicators
+    read (sex, birth date, commune, situation, eligibility), so past figures are unchanged.
+    Returns False when the record was already anonymised. Call inside a transaction."""
+    from markaz.core.models import AuditEvent, OutboxMessage
+
+    if person.anonymised_at is not None:
+        return False
+    phone = person.phone
+    person.first_name_latin = "Anonyme"
+    person.last_name_latin = f"#{person.pk}"
+    person.first_name_ar = person.last_name_ar = ""
+    person.cin = _anonymous_cin(person)
+    person.phone = ""
+    person.disability = ""
+    person.rsu_index = None
+    person.anonymised_at = timezone.now()
+    person.full_clean(validate_unique=False, validate_constraints=False)
+    person.save()
+    PersonSearchToken.objects.filter(person=person).delete()
+    IntakeConflict.objects.filter(existing=person).delete()
+    if phone:
+        OutboxMessage.objects.filter(phone=phone, centre_id=person.centre_id).update(
+            phone="", body="", subject=""
+        )
+    AuditEvent.objects.filter(
+        object_type="Person", object_id=str(person.pk), action="person_update"
+    ).update(detail={"changes": "erased"})
+    for eraser in _PERSON_ERASERS:
+        eraser(person)
+    audit_record(
+        actor=actor,
+        action="person_anonymise",
+        centre=person.centre,
+        obj=person,
+        detail={"reason": reason},
+    )
+    return True
+
+
+@transaction.atomic
+def person_erase(*, person: Person, actor) -> None:
+    """Erasure on request (a coordinator's action after confirmation): the person's identity
+    is replaced at once, as retention would do later."""
+    if person.is_merged:
+        raise ValidationError(_("This record was merged: erase the record it was merged into."))
+    if not person_anonymise(person=person, actor=actor, reason="request"):
+        raise ValidationError(_("This record is already anonymised."))
 
 
 @transaction.atomic

@@ -9,6 +9,9 @@ urlpatterns = [
     path("registry/new/", views.person_create, name="person_create"),
     path("registry/<int:pk>/", views.person_detail, name="person_detail"),
     path("registry/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("registry/<int:pk>/file.zip", views.person_export, name="person_export"),
+    path("registry/<int:pk>/objection/", views.person_objection, name="person_objection"),
+    path("registry/<int:pk>/erase/", views.person_erase, name="person_erase"),
     path("registry/duplicates/", views.duplicate_list, name="duplicate_list"),
     path("registry/duplicates/<int:pk>/", views.duplicate_review, name="duplicate_review"),
     path(

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,12 +19,14 @@ from . import selectors, services
 from .consent import notice_paragraphs
 from .forms import (
     ImportUploadForm,
+    ObjectionForm,
     RegistrySearchForm,
     StaffIntakeForm,
     StaffPersonForm,
 )
 from .imports import FileRejected, template_rows
-from .models import Consent
+from .models import Consent, Purpose
+from .person_file import person_file_zip
 from .services import PERSON_FIELDS
 
 
@@ -79,6 +82,8 @@ def person_detail(request, pk: int):
         "consents": person.consents.all(),
         "merges": person.merges_kept.select_related("merged").all(),
         "conflicts": person.intake_conflicts.filter(resolved=False),
+        "corrections": selectors.person_corrections(person),
+        "objections": person.objections.select_related("recorded_by"),
     }
     return render(request, "registry/person_detail.html", context)
 
@@ -314,3 +319,149 @@ def import_template(request):
     for row in template_rows():
         writer.writerow(row)
     return response
+
+
+# --- Law 09-08: access, objection, erasure ----------------------------------------------------
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def person_export(request, pk: int):
+    """The person's whole file (right of access): a ZIP with a PDF in the chosen language and
+    the same records as JSON. Producing it is recorded."""
+    person = selectors.person_get_for_coordinator(request.user, pk)
+    lang = request.GET.get("lang") or get_language() or "fr"
+    content = person_file_zip(person=person, actor=request.user, lang=lang, via="page")
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="markaz-person-{person.pk}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _objection_consequences(person, purpose: str) -> list[str]:
+    stops = {
+        Purpose.SMS: _(
+            "No SMS will be sent to %(phone)s any more: offers, reminders and notices already "
+            "queued for it are stopped at once."
+        )
+        % {"phone": person.phone or "—"},
+        Purpose.FOLLOWUP: _(
+            "They leave the follow-up due-list at once and get no reminder of a follow-up call."
+        ),
+        Purpose.RECORDS_LIST: _(
+            "They no longer appear, by name, in the lists of people behind the indicators."
+        ),
+    }
+    keeps = {
+        Purpose.SMS: _(
+            "The centre may still answer them at the desk or by e-mail about their own training."
+        ),
+        Purpose.FOLLOWUP: _(
+            "Follow-ups already recorded stay, and still count, without a name, in the outcome "
+            "figures."
+        ),
+        Purpose.RECORDS_LIST: _(
+            "They still count, without a name, in the figures the centre reports to INDH."
+        ),
+    }
+    return [
+        str(stops[purpose]),
+        str(keeps[purpose]),
+        _(
+            "The law requires the centre to keep the consent they gave, this objection (date and "
+            "channel) and the records of the training it funded until their retention period ends."
+        ),
+    ]
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def person_objection(request, pk: int):
+    """Record an objection (or a withdrawn consent) for one purpose: the form (GET), then the
+    confirmation page saying what stops and what the centre must keep (GET with the form's
+    answers), then the record (POST with the confirmation; without it: 400, nothing written)."""
+    from django.urls import reverse
+
+    person = selectors.person_get_for_coordinator(request.user, pk)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = ObjectionForm(data, initial={"received_on": timezone.localdate()})
+    if data is not None and form.is_valid():
+        cleaned = form.cleaned_data
+        if not confirmed(request):
+            return confirm_page(
+                request,
+                title=_("Objection of %(name)s: %(purpose)s")
+                % {
+                    "name": person.full_name_latin,
+                    "purpose": Purpose(cleaned["purpose"]).label,
+                },
+                consequences=_objection_consequences(person, cleaned["purpose"]),
+                action=request.path,
+                fields={
+                    "purpose": cleaned["purpose"],
+                    "channel": cleaned["channel"],
+                    "received_on": cleaned["received_on"].isoformat(),
+                    "note": cleaned["note"],
+                },
+                button=_("Record the objection"),
+                back=reverse("registry:person_detail", args=[person.pk]),
+                danger=False,
+                refusal=_("This objection is already recorded.")
+                if selectors.has_objected(person, cleaned["purpose"])
+                else None,
+            )
+        try:
+            services.objection_record(person=person, actor=request.user, **cleaned)
+        except ValidationError as exc:
+            _form_errors_to(form, exc)
+        else:
+            messages.success(request, _("The objection is recorded and applies from now on."))
+            return redirect("registry:person_detail", pk=person.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "registry/person_objection.html",
+        {"form": form, "person": person, "objections": person.objections.all()},
+        status=status,
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def person_erase(request, pk: int):
+    """Erasure on request: the confirmation page (GET), then the person's identity replaced
+    (POST with the confirmation; without it: 400, nothing written)."""
+    from django.urls import reverse
+
+    person = selectors.person_get_for_coordinator(request.user, pk)
+    if not confirmed(request):
+        refusal = None
+        if person.anonymised_at is not None:
+            refusal = _("This record is already anonymised.")
+        elif person.is_merged:
+            refusal = _("This record was merged: erase the record it was merged into.")
+        return confirm_page(
+            request,
+            title=_("Erase the identity of %(name)s") % {"name": person.full_name_latin},
+            consequences=[
+                _(
+                    "Their names, CIN, phone, disability and household index are replaced at "
+                    "once; their search words, intake copies and the texts of SMS sent to them "
+                    "are deleted; the mentors' notes about them are blanked."
+                ),
+                _(
+                    "Their applications, enrolments, attendance, certificates and follow-ups are "
+                    "kept without a name, so that past figures stay the same, as the law allows "
+                    "for statistics."
+                ),
+                _("This cannot be undone."),
+            ],
+            action=request.path,
+            button=_("Erase the identity"),
+            back=reverse("registry:person_detail", args=[person.pk]),
+            refusal=refusal,
+        )
+    try:
+        services.person_erase(person=person, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The person's identity is erased."))
+    return redirect("registry:person_detail", pk=person.pk)

@@ -18,7 +18,7 @@ from markaz.centre.models import Centre
 from markaz.core.access import user_centre, user_role
 from markaz.core.roles import Role
 from markaz.engine import indicators as engine
-from markaz.registry.models import Person
+from markaz.registry.models import Person, Purpose
 
 from . import facts as facts_module
 
@@ -123,7 +123,13 @@ def figure_records(
     check_window(start, end)
     f = facts_module.facts(centre, start, end)
     ids = engine.members(f.youth, code, dimension, category)
-    people = Person.objects.filter(centre=centre).select_related("commune")
+    # Law 09-08: who objected to appearing in these lists is left out of them (they still
+    # count in the figures, which name nobody).
+    people = (
+        Person.objects.filter(centre=centre)
+        .exclude(objections__purpose=Purpose.RECORDS_LIST)
+        .select_related("commune")
+    )
 
     def rows(key: str):
         return people.filter(pk__in=[int(i) for i in ids.get(key, [])]).order_by(
