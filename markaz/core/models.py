@@ -90,6 +90,9 @@ class Job(models.Model):
     result_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the worker running it (start, progress, and a beat every
+    # MARKAZ_JOB_HEARTBEAT_SECONDS); `reap_jobs` fails a running job whose worker went silent.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
