@@ -33,8 +33,8 @@ from markaz.centre import db_triggers
 
 FORMAT = 1
 DATABASE_MEMBERS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-# Tables an install fills by itself (migrate, sessions, the shared cache): a database with rows
-# only there is still empty for a restore.
+# Tables an install fills by itself (migrate and its reference data, sessions, the shared
+# cache): a database with rows only there is still empty for a restore, which replaces them.
 FRAMEWORK_TABLES = {
     "django_migrations",
     "django_content_type",
@@ -42,6 +42,8 @@ FRAMEWORK_TABLES = {
     "django_session",
     "markaz_cache",
     "sqlite_sequence",
+    "territory_province",  # territory/0002_berkane_communes
+    "territory_commune",
 }
 
 
