@@ -7,9 +7,8 @@ import threading
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .models import AuditEvent, Job
+from .models import JOB_REAPED, AuditEvent, Job
 
 
 def audit_record(*, actor, action: str, centre=None, obj=None, detail: dict | None = None) -> None:
@@ -114,10 +113,8 @@ def job_reap(*, timeout_minutes: float | None = None, now=None) -> list:
         timeout_minutes = float(getattr(settings, "MARKAZ_JOB_TIMEOUT_MINUTES", 10))
     now = now or timezone.now()
     cutoff = now - dt.timedelta(minutes=timeout_minutes)
-    error = _(
-        "The worker running this job stopped: no sign of life for %(minutes)s minutes. "
-        "Start the work again."
-    ) % {"minutes": f"{timeout_minutes:g}"}
+    minutes = f"{timeout_minutes:g}"
+    error = JOB_REAPED % {"minutes": minutes}  # stored in English, shown translated
     with transaction.atomic():
         stale = Job.objects.select_for_update().filter(status=Job.Status.RUNNING)
         stale = stale.filter(heartbeat_at__lt=cutoff) | stale.filter(
@@ -127,7 +124,10 @@ def job_reap(*, timeout_minutes: float | None = None, now=None) -> list:
         if not ids:
             return []
         Job.objects.filter(pk__in=ids).update(
-            status=Job.Status.FAILED, error=error, finished_at=now
+            status=Job.Status.FAILED,
+            error=error,
+            result={"reaped_after_minutes": minutes},
+            finished_at=now,
         )
         for rel in Job._meta.related_objects:
             model = rel.related_model

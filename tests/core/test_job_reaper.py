@@ -53,7 +53,8 @@ def test_a_silent_job_is_failed_with_its_batch_and_task_and_the_file_imports_aga
     batch.refresh_from_db()
     task.refresh_from_db()
     assert job.status == Job.Status.FAILED and job.finished_at is not None
-    assert "10" in job.error
+    assert "10 minutes" in job.error  # kept in English, shown in the reader's language
+    assert "aucun signe de vie depuis 10 minutes" in job.error_message
     assert batch.status == ImportBatch.Status.FAILED
     assert task.status == "FAILED" and task.finished_at is not None
     assert AuditEvent.objects.filter(action="job_reaped", object_id=str(job.pk)).exists()
