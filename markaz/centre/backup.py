@@ -293,8 +293,6 @@ def _recount_sqlite(path: Path) -> None:
 
 def _restore_sqlite(db: dict, dump: Path) -> None:
     Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("-wal", "-shm"):
-        Path(str(db["NAME"]) + suffix).unlink(missing_ok=True)
     source = sqlite3.connect(str(dump))
     target = sqlite3.connect(str(db["NAME"]), timeout=30)
     try:
