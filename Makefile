@@ -37,9 +37,10 @@ demo: migrate
 ## The background worker is restarted if it ever dies (a supervisor loop, logged to var/worker.log).
 run: demo
 	@echo "Markaz on http://127.0.0.1:8000  (Ctrl-C to stop)"
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	( while true; do $(PY) manage.py db_worker --queue-name default; \
+	@trap 'kill $$worker $$reaper 2>/dev/null' EXIT INT TERM; \
+	( while true; do $(PY) manage.py reap_jobs; $(PY) manage.py db_worker --queue-name default; \
 	  echo "worker exited ($$?); restarting in 2 s"; sleep 2; done ) >>var/worker.log 2>&1 & worker=$$!; \
+	( while sleep 60; do $(PY) manage.py reap_jobs; done ) >>var/worker.log 2>&1 & reaper=$$!; \
 	$(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
 
 ## make test: lint, then the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)

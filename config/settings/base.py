@@ -239,3 +239,11 @@ MARKAZ_RETENTION = {
 # Reports say "synthetic demonstration data" while the data are the demo's; production turns it
 # off (a centre's real figures), or sets MARKAZ_SYNTHETIC_DATA=1 for a training server.
 MARKAZ_SYNTHETIC_DATA = os.environ.get("MARKAZ_SYNTHETIC_DATA", "1") == "1"
+
+# Background jobs: a running job beats every MARKAZ_JOB_HEARTBEAT_SECONDS; `reap_jobs` (run at
+# each worker start and every minute by `make run`) fails one silent for MARKAZ_JOB_TIMEOUT_MINUTES.
+MARKAZ_JOB_HEARTBEAT_SECONDS = float(os.environ.get("MARKAZ_JOB_HEARTBEAT_SECONDS", "30"))
+MARKAZ_JOB_TIMEOUT_MINUTES = float(os.environ.get("MARKAZ_JOB_TIMEOUT_MINUTES", "10"))
+
+# Backups (`manage.py backup` / `restore`): the passphrase they are encrypted with.
+MARKAZ_BACKUP_KEY = os.environ.get("MARKAZ_BACKUP_KEY", "")

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -67,6 +68,13 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
 
 
+# Why `job_reap` failed a job, shown in the reader's language (Job.error_message).
+JOB_REAPED = gettext_noop(
+    "The worker running this job stopped: no sign of life for %(minutes)s minutes. "
+    "Start the work again."
+)
+
+
 class Job(models.Model):
     """A piece of long work run in the background, with the progress a person watches."""
 
@@ -90,6 +98,9 @@ class Job(models.Model):
     result_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the worker running it (start, progress, and a beat every
+    # MARKAZ_JOB_HEARTBEAT_SECONDS); `reap_jobs` fails a running job whose worker went silent.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -102,6 +113,14 @@ class Job(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def error_message(self) -> str:
+        """The error, in the reader's language when Markaz wrote it (a reaped job)."""
+        minutes = self.result.get("reaped_after_minutes") if isinstance(self.result, dict) else None
+        if minutes is not None:
+            return gettext(JOB_REAPED) % {"minutes": minutes}
+        return self.error
 
     @property
     def finished(self) -> bool:

@@ -670,14 +670,17 @@ def import_commit(*, batch, actor):
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportBatch.Status.PREVIEWED:
+        # A failed import (an error, or a worker that died: core's `job_reap`) wrote nothing
+        # (the import is one transaction) and can be started again.
+        if batch.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.FAILED):
             raise ValidationError(_("This file has already been imported."))
         job = job_create(
             kind="registry_import", centre=batch.centre, created_by=actor, total=batch.rows_total
         )
         batch.status = ImportBatch.Status.RUNNING
         batch.job = job
-        batch.save(update_fields=["status", "job"])
+        batch.errors = []
+        batch.save(update_fields=["status", "job", "errors"])
         transaction.on_commit(
             lambda: import_run_task.enqueue(batch_id=batch.pk, job_id=str(job.pk))
         )
