@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0005_cache_table")]
+    dependencies = [("core", "0006_one_time_code")]
 
     operations = [
         migrations.AddField(
