@@ -33,17 +33,17 @@ class Period:
 
     def label(self) -> str:
         if self.kind == "month":
-            return _("month %(month)02d/%(year)s") % {
+            return _("Month %(month)02d/%(year)s") % {
                 "month": self.start.month,
                 "year": self.start.year,
             }
         if self.kind == "quarter":
-            return _("quarter %(quarter)s of %(year)s") % {
+            return _("Quarter %(quarter)s of %(year)s") % {
                 "quarter": (self.start.month - 1) // 3 + 1,
                 "year": self.start.year,
             }
         if self.kind == "year":
-            return _("year %(year)s") % {"year": self.start.year}
+            return _("Year %(year)s") % {"year": self.start.year}
         return _("INDH year to 18 May %(year)s") % {"year": self.end.year}
 
 
@@ -86,8 +86,8 @@ def data_end(period: Period, today: dt.date) -> dt.date:
     if end < period.start:
         raise UserInputError(
             _(
-                "The figures of %(period)s are published once its first month is over: "
-                "choose a period that has begun before this month."
+                "The figures of a period are published once its first month is over "
+                "(%(period)s): choose a period that began before this month."
             )
             % {"period": period.label()}
         )
