@@ -5,7 +5,7 @@ import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from markaz.centre.models import Centre
 from markaz.core.errors import UserInputError
@@ -46,7 +46,8 @@ class Command(BaseCommand):
         if protected:
             # Published periods only (see markaz/reporting/periods.py: window differencing).
             try:
-                window = protected_window(first, last, today=timezone.localdate(), snap=False)
+                with translation.override("en"):  # the command speaks English, as its help
+                    window = protected_window(first, last, today=timezone.localdate(), snap=False)
             except UserInputError as error:
                 raise CommandError(f"--protected: {error}") from None
             first, last = window.start, window.end
