@@ -11,12 +11,13 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from markaz.core.access import has_role, role_required
+from markaz.core.errors import UserInputError
+from markaz.core.forms import query_day
 
 from . import sync
 
@@ -122,10 +123,10 @@ def tablet_manifest(request):
 @_api
 def tablet_visits(request):
     """GET ?week=YYYY-MM-DD: that week's visits and the reference data to record a visit."""
-    raw = request.GET.get("week")
-    day = parse_date(raw) if raw else timezone.localdate()
-    if day is None:
-        return JsonResponse({"error": _("Enter a valid date.")}, status=400)
+    try:  # a date out of 2000..2100 (9999-12-31) overflowed the week's arithmetic (issue 13)
+        day = query_day(request.GET.get("week"), default=timezone.localdate())
+    except UserInputError as error:
+        return JsonResponse({"error": str(error)}, status=400)
     try:
         data = sync.tablet_week_for_user(request.user, day)
     except PermissionDenied:

@@ -9,7 +9,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from markaz.core.forms import BootstrapMixin
+from markaz.core.errors import UserInputError
+from markaz.core.forms import BootstrapMixin, BoundedDateField
 
 from .present import DIMENSION_LABELS, DIMENSIONS
 
@@ -99,12 +100,12 @@ def comparison_window(start: dt.date, end: dt.date, mode: str) -> tuple[dt.date,
 
 
 class WindowForm(BootstrapMixin, forms.Form):
-    start = forms.DateField(
+    start = BoundedDateField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -127,6 +128,16 @@ class WindowForm(BootstrapMixin, forms.Form):
                 data[name] = value.isoformat() if isinstance(value, dt.date) else value
         super().__init__(data)
         self.default = default
+
+    def check(self) -> None:
+        """UserInputError (a 400 page with the message) when the query is not a valid window:
+        a date that is not one, or out of range (0001-01-01, 9999-12-31), an unknown choice."""
+        if self.is_valid():
+            return
+        messages = [
+            f"{self.fields[name].label}: {' '.join(errors)}" for name, errors in self.errors.items()
+        ]
+        raise UserInputError(" ".join(messages))
 
     def _clean(self, name: str, fallback):
         if self.is_bound and self.is_valid() and self.cleaned_data.get(name):
@@ -155,8 +166,8 @@ class WindowForm(BootstrapMixin, forms.Form):
 class RecordsForm(forms.Form):
     """Which figure to trace: the window, and optionally one cell (dimension and category)."""
 
-    start = forms.DateField()
-    end = forms.DateField()
+    start = BoundedDateField()
+    end = BoundedDateField()
     dimension = forms.ChoiceField(choices=[(d, d) for d in DIMENSIONS], required=False)
     category = forms.CharField(max_length=40, required=False)
 

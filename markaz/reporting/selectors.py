@@ -21,6 +21,7 @@ from markaz.engine import indicators as engine
 from markaz.registry.models import Person, Purpose
 
 from . import facts as facts_module
+from . import periods
 
 # Who reads the figures: the centre's management in full, the province with small cells hidden.
 FULL_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
@@ -67,6 +68,14 @@ def default_window(today: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(today.year, 1, 1), today
 
 
+def default_protected_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The province's default: this calendar year once its first month is over (read to the
+    end of the last complete month), else last year."""
+    if today.month == 1:
+        return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+    return dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
+
+
 def check_window(start: dt.date, end: dt.date) -> None:
     if end < start:
         raise ValueError("the end of the window comes before its start")
@@ -86,9 +95,20 @@ def _compute(centre: Centre, start: dt.date, end: dt.date):
     return f, pack
 
 
+def _check_protected(start: dt.date, end: dt.date, protect: bool) -> None:
+    # Defence in depth: a protected pack for an arbitrary window could be subtracted from
+    # another one to show a hidden person (see periods.py). Views snap or refuse before this.
+    if protect and not periods.is_protected_window(start, end):
+        raise ValueError(
+            f"protected figures are only computed for published periods: {start}..{end}"
+        )
+
+
 def indicator_pack(*, centre: Centre, start: dt.date, end: dt.date, protect: bool) -> dict:
     """Every indicator with its disaggregations for [start, end] (both days included), as a
-    JSON-able dict (``engine.pack_to_dict``); `protect` hides small cells ("<5")."""
+    JSON-able dict (``engine.pack_to_dict``); `protect` hides small cells ("<5") and is only
+    allowed for published periods (``periods.is_protected_window``: ValueError otherwise)."""
+    _check_protected(start, end, protect)
     key = f"markaz:pack:{centre.pk}:{start}:{end}:{int(protect)}"
     cached = cache.get(key)
     if cached is not None:
@@ -102,6 +122,7 @@ def indicator_pack(*, centre: Centre, start: dt.date, end: dt.date, protect: boo
 
 
 def indicator_pack_uncached(*, centre: Centre, start: dt.date, end: dt.date, protect: bool):
+    _check_protected(start, end, protect)
     f, pack = _compute(centre, start, end)
     if protect:
         pack = engine.protect(pack, hierarchy=f.hierarchy)

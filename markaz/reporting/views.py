@@ -16,9 +16,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from markaz.core.access import has_role
+from markaz.core.errors import UserInputError
 from markaz.core.roles import PEOPLE_ROLES
 
-from . import exports, present
+from . import exports, periods, present
 from .forms import RecordsForm, WindowForm, presets
 
 
@@ -34,9 +35,26 @@ def _scope(request):
     return _selectors().report_scope_for_user(request.user, request.GET.get("centre") or None)
 
 
-def _window_form(request) -> WindowForm:
-    default = _selectors().default_window(timezone.localdate())
-    return WindowForm(request.GET or None, default=default)
+def _window_form(request, *, protected: bool = False) -> WindowForm:
+    today = timezone.localdate()
+    selectors = _selectors()
+    default = (
+        selectors.default_protected_window(today) if protected else selectors.default_window(today)
+    )
+    form = WindowForm(request.GET or None, default=default)
+    form.check()
+    return form
+
+
+def _protected_window(form: WindowForm, *, snap: bool) -> periods.ProtectedWindow:
+    """The published period a protected output of the form's window is computed for (see
+    periods.py: never an arbitrary window, which differencing would turn into people)."""
+    start, end = form.window()
+    return periods.protected_window(start, end, today=timezone.localdate(), snap=snap)
+
+
+def _asked(request) -> bool:
+    return bool(request.GET.get("start") or request.GET.get("end"))
 
 
 def _pack(scope, start, end, *, protect: bool) -> dict:
@@ -73,10 +91,32 @@ def _attach_drill_urls(rows, start, end) -> None:
 @require_GET
 def dashboard(request):
     scope = _scope(request)
-    form = _window_form(request)
-    start, end = form.window()
+    form = _window_form(request, protected=scope.protected)
+    if scope.protected:
+        # The province reads published periods only: an arbitrary window is widened to the
+        # period that contains it (and the page says so), or refused when none does.
+        window = _protected_window(form, snap=True)
+        start, end = window.start, window.end
+        comparison = periods.protected_comparison(window, form.compare_mode())
+        export_window = window
+        form = WindowForm(
+            {
+                "start": window.period.start.isoformat(),
+                "end": window.period.end.isoformat(),
+                "compare": form.compare_mode(),
+                "by": form.dimension(),
+            },
+            default=(window.period.start, window.period.end),
+        )
+    else:
+        window = None
+        start, end = form.window()
+        comparison = form.comparison()
+        try:  # the downloads are protected: they cover the published period around the window
+            export_window = _protected_window(form, snap=True)
+        except UserInputError:
+            export_window = None
     pack = _pack(scope, start, end, protect=scope.protected)
-    comparison = form.comparison()
     compare = _pack(scope, *comparison, protect=scope.protected) if comparison else None
 
     labels = present.Labels(scope.centre)
@@ -96,9 +136,20 @@ def dashboard(request):
         for key, c in present.build_charts(rows, labels).items()
     }
 
-    window = {"start": start.isoformat(), "end": end.isoformat(), "compare": form.compare_mode()}
+    shown = (window.period.start, window.period.end) if window else (start, end)
+    query = {"start": shown[0].isoformat(), "end": shown[1].isoformat()}
+    query["compare"] = form.compare_mode()
     if request.GET.get("centre"):
-        window["centre"] = request.GET["centre"]
+        query["centre"] = request.GET["centre"]
+    export_query = None
+    if export_window:
+        export_query = _query(
+            **{
+                **query,
+                "start": export_window.period.start.isoformat(),
+                "end": export_window.period.end.isoformat(),
+            }
+        )
     return render(
         request,
         "reporting/dashboard.html",
@@ -115,7 +166,7 @@ def dashboard(request):
             "dimension": dimension,
             "dimension_label": present.dimension_label(dimension),
             "dimensions": [
-                (d, present.dimension_label(d), _query(**window, by=d))
+                (d, present.dimension_label(d), _query(**query, by=d))
                 for d in present.DIMENSIONS
                 if present.categories(rows, d)
             ],
@@ -125,7 +176,12 @@ def dashboard(request):
                 (p, _query(start=p.start.isoformat(), end=p.end.isoformat(), by=dimension))
                 for p in presets(timezone.localdate())
             ],
-            "export_query": _query(**window),
+            "export_query": export_query,
+            "window": window,
+            "window_asked": window and window.snapped and _asked(request),
+            "export_window": export_window,
+            "export_differs": export_window is not None
+            and (export_window.start, export_window.end) != (start, end),
             "suppression": present.suppression_summary(pack) if scope.protected else None,
             "synthetic": present.data_is_synthetic(),
         },
@@ -197,8 +253,11 @@ def export(request, kind: str):
     if kind not in EXPORTS:
         raise Http404
     scope = _scope(request)
-    form = _window_form(request)
-    start, end = form.window()
+    form = _window_form(request, protected=True)
+    # Protected, so published periods only: an arbitrary window is refused (400, with the
+    # periods one may ask for), never computed.
+    window = _protected_window(form, snap=False)
+    start, end = window.start, window.end
     pack = _pack(scope, start, end, protect=True)
     lang = request.GET.get("lang") or translation.get_language() or "fr"
     lang = "ar" if lang.startswith("ar") else "fr"
@@ -213,7 +272,7 @@ def export(request, kind: str):
         body = exports.open_data_zip(pack, centre=centre)
         name, content_type = exports.filename("open-data", pack, "zip"), "application/zip"
     else:
-        comparison = form.comparison()
+        comparison = periods.protected_comparison(window, form.compare_mode())
         compare = _pack(scope, *comparison, protect=True) if comparison else None
         body = exports.report_pdf(pack, compare, centre=centre, lang=lang)
         name, content_type = exports.filename("cpdh-report", pack, "pdf", lang), "application/pdf"

@@ -5,8 +5,11 @@ import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone, translation
 
 from markaz.centre.models import Centre
+from markaz.core.errors import UserInputError
+from markaz.reporting.periods import protected_window
 from markaz.reporting.selectors import indicator_pack_uncached
 
 
@@ -28,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--protected",
             action="store_true",
-            help='Hide small cells ("<5"), as for the provincial viewer and exports.',
+            help='Hide small cells ("<5"), as for the provincial viewer and exports; only for a '
+            "published period (a whole month, quarter, calendar year or INDH year 19 May-18 May).",
         )
 
     def handle(self, *args, centre, start, end, json: bool = False, protected: bool = False, **kw):
@@ -39,6 +43,14 @@ class Command(BaseCommand):
         if found is None:
             known = ", ".join(Centre.objects.order_by("code").values_list("code", flat=True))
             raise CommandError(f"unknown centre {centre!r} (known: {known or 'none'})")
+        if protected:
+            # Published periods only (see markaz/reporting/periods.py: window differencing).
+            try:
+                with translation.override("en"):  # the command speaks English, as its help
+                    window = protected_window(first, last, today=timezone.localdate(), snap=False)
+            except UserInputError as error:
+                raise CommandError(f"--protected: {error}") from None
+            first, last = window.start, window.end
         pack = indicator_pack_uncached(centre=found, start=first, end=last, protect=protected)
         if json:
             self.stdout.write(_dumps(pack))
