@@ -26,6 +26,7 @@ from markaz.core.outbox import (
 from markaz.core.services import audit_record, job_create
 from markaz.engine import allocation as engine
 from markaz.engine.scoring import Facts, ScoringRule, score
+from markaz.registry.services import public_application_submit
 
 from .models import (
     AllocationRun,
@@ -100,6 +101,34 @@ def application_submit(
     )
     application.save(update_fields=["updated_at"])
     return application
+
+
+def public_application_apply(
+    *, centre, data: dict, language: str, campaign: Campaign | None, cohorts: list[Cohort]
+) -> dict:
+    """The whole public application in one transaction (issue 13: under load a person was
+    saved and their ranking lost): the person, their consent, duplicate flags, the application
+    and its ranked cohorts (when a campaign is open and the person is eligible), or for a known
+    CIN the intake conflict. Either everything is written or nothing (a ValidationError, or the
+    database's error under contention).
+
+    Returns what the thanks page shows: the eligibility decision and the ranked cohorts, the
+    same for a known CIN as for a new one.
+    """
+    rank = bool(campaign and cohorts)
+
+    def ranking(person) -> None:
+        if rank and person.eligible:
+            application_submit(person=person, campaign=campaign, cohorts=cohorts)
+
+    with transaction.atomic():
+        _person, decision = public_application_submit(
+            centre=centre, data=data, language=language, then=ranking
+        )
+    return {
+        "decision": decision,
+        "ranked": [str(c) for c in cohorts] if rank and decision["eligible"] else [],
+    }
 
 
 # --- Allocation runs --------------------------------------------------------------------------
