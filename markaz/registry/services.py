@@ -303,13 +303,23 @@ def _stand_in_cin() -> str:
     return f"ZZ{secrets.randbelow(10**6):06d}"
 
 
+def public_application_prepare(*, centre, data: dict) -> Person:
+    """The public form's person, checked and with their eligibility, not saved: reads only, so
+    a caller can do it before its transaction and hold the write lock for less time."""
+    person = _person_from_data(centre=centre, data=data, source=Source.PUBLIC_FORM)
+    _apply_eligibility(person, centre_eligibility_rules(centre), timezone.localdate())
+    person.full_clean(validate_unique=False, validate_constraints=False)
+    return person
+
+
 @transaction.atomic
 def public_application_submit(
-    *, centre, data: dict, language: str, then=None
+    *, centre, data: dict, language: str, then=None, person: Person | None = None
 ) -> tuple[Person | None, dict]:
     """An application from the public form, in one transaction. Returns (the new person or
     None, the decision). `then(person)` runs inside the same transaction once the person is
-    written (the cohort ranking): if it raises, nothing at all is written.
+    written (the cohort ranking): if it raises, nothing at all is written. `person`: from
+    public_application_prepare, when the caller prepared it before the transaction.
 
     A CIN already registered is not revealed to the applicant, neither by the answer (the
     eligibility decision on what they submitted, as for anyone) nor by its time (issue 13: a
@@ -322,10 +332,8 @@ def public_application_submit(
        known record, or the new one); kept for a known CIN (staff see it and decide), rolled
        back for a new one.
     """
+    person = person or public_application_prepare(centre=centre, data=data)
     existing = Person.objects.filter(centre=centre, cin=data["cin"]).first()
-    person = _person_from_data(centre=centre, data=data, source=Source.PUBLIC_FORM)
-    _apply_eligibility(person, centre_eligibility_rules(centre), timezone.localdate())
-    person.full_clean(validate_unique=False, validate_constraints=False)
     written = transaction.savepoint()
     if existing is not None:
         person.cin = _stand_in_cin()

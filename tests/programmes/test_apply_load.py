@@ -7,7 +7,7 @@ bench/apply.py does the same against gunicorn for 60 s."""
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 
 from markaz.programmes.models import Application, Choice
@@ -71,3 +71,31 @@ def test_concurrent_applications_write_exactly_what_they_answer(centre, open_cam
     assert Choice.objects.count() == 2 * len(ok)
     # With immediate transactions and a busy timeout, SQLite writers queue: nobody is refused.
     assert len(ok) == THREADS * POSTS, sorted(set(answers.values()), key=str)
+
+
+def test_a_writer_that_timed_out_waiting_is_tried_again(
+    client,
+    centre,
+    open_campaign,  # noqa: F811
+    cohorts,
+    monkeypatch,
+):
+    """SQLite's busy handler polls: a writer can lose the race past its 5 s timeout (1 answer
+    in 1,233 in bench/apply.py). The transaction wrote nothing, so it is tried again, and the
+    applicant gets their answer; everything is written once."""
+    from markaz.registry import services as registry
+
+    real, calls = registry.person_tokens_refresh, []
+
+    def locked_once(person):
+        calls.append(person.cin)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        real(person)
+
+    monkeypatch.setattr(registry, "person_tokens_refresh", locked_once)
+    post = form_post(activity_status="unemployed", **{"rank-choice_1": cohorts[0].pk})
+    response = client.post(apply_url(centre), post)
+    assert response.status_code == 302 and len(calls) == 2
+    assert Person.objects.count() == Consent.objects.count() == Application.objects.count() == 1
+    assert Choice.objects.count() == 1
