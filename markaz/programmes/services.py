@@ -7,7 +7,7 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,6 +26,7 @@ from markaz.core.outbox import (
 from markaz.core.services import audit_record, job_create
 from markaz.engine import allocation as engine
 from markaz.engine.scoring import Facts, ScoringRule, score
+from markaz.registry.services import public_application_prepare, public_application_submit
 
 from .models import (
     AllocationRun,
@@ -100,6 +101,54 @@ def application_submit(
     )
     application.save(update_fields=["updated_at"])
     return application
+
+
+BUSY_ATTEMPTS = 3
+
+
+def public_application_apply(
+    *, centre, data: dict, language: str, campaign: Campaign | None, cohorts: list[Cohort]
+) -> dict:
+    """The whole public application in one transaction (issue 13: under load a person was
+    saved and their ranking lost): the person, their consent, duplicate flags, the application
+    and its ranked cohorts (when a campaign is open and the person is eligible), or for a known
+    CIN the intake conflict. Either everything is written or nothing (a ValidationError, or the
+    database's error under contention).
+
+    Returns what the thanks page shows: the eligibility decision and the ranked cohorts, the
+    same for a known CIN as for a new one.
+    """
+    rank = bool(campaign and cohorts)
+
+    def ranking(person) -> None:
+        if rank and person.eligible:
+            application_submit(person=person, campaign=campaign, cohorts=cohorts)
+
+    # SQLite's busy timeout can run out for a writer that keeps losing the race for the lock
+    # (its busy handler polls); the transaction wrote nothing then, so it is tried again, a few
+    # times, before the caller answers "try again later". Not inside a caller's transaction.
+    attempts = 1 if transaction.get_connection().in_atomic_block else BUSY_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        # Reads and checks first, outside the transaction: the write lock is held less long.
+        prepared = public_application_prepare(centre=centre, data=data)
+        try:
+            with transaction.atomic():
+                _person, decision = public_application_submit(
+                    centre=centre,
+                    data=data,
+                    language=language,
+                    then=ranking,
+                    person=prepared,
+                    ranked_cohorts=cohorts if rank else (),
+                )
+            break
+        except OperationalError:
+            if attempt == attempts:
+                raise
+    return {
+        "decision": decision,
+        "ranked": [str(c) for c in cohorts] if rank and decision["eligible"] else [],
+    }
 
 
 # --- Allocation runs --------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -25,6 +27,18 @@ def _msg(request, exc: ValidationError) -> None:
 # --- Public ----------------------------------------------------------------------------------
 
 
+APPLY_COOKIE = "markaz_applied"
+
+
+def _busy() -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "The service is very busy and your application was not recorded. Please try again in a "
+        "moment."
+    )
+
+
 def apply(request, centre_code: str | None = None):
     """The public application form: works on a phone, in French and Arabic, with the notice,
     and — while a campaign is open — the ranking of up to five cohorts."""
@@ -34,7 +48,6 @@ def apply(request, centre_code: str | None = None):
     from markaz.centre.models import Centre
     from markaz.registry.consent import CONSENT_VERSION, notice_paragraphs
     from markaz.registry.forms import PublicApplicationForm
-    from markaz.registry.services import public_application_submit
     from markaz.territory.selectors import communes_of_province
 
     from .forms import RankingForm
@@ -57,29 +70,35 @@ def apply(request, centre_code: str | None = None):
         if campaign
         else None
     )
+    status = 200
     if request.method == "POST" and form.is_valid() and (ranking is None or ranking.is_valid()):
-        cohorts = ranking.cleaned_data["cohorts"] if ranking else []
         try:
-            person, decision = public_application_submit(
+            last = services.public_application_apply(
                 centre=centre,
                 data=form.cleaned_data,
                 language=get_language() or "fr",
-                ranked_cohorts=cohorts,
+                campaign=campaign,
+                cohorts=ranking.cleaned_data["cohorts"] if ranking else [],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+        except OperationalError:
+            # The database stayed busy past its timeout: nothing was written (one transaction).
+            form.add_error(None, _busy())
+            status = 503
         else:
-            ranked = False
-            if person is not None and person.eligible and campaign and cohorts:
-                services.application_submit(person=person, campaign=campaign, cohorts=cohorts)
-                ranked = True
-            request.session["last_application"] = {
-                "decision": decision,
-                "ranked": [str(c) for c in cohorts]
-                if (ranked or (person is None and decision["eligible"]))
-                else [],
-            }
-            return redirect("programmes:apply_thanks", centre_code=centre.code)
+            # The thanks page's facts travel in a signed cookie, not the session: a session row
+            # would be a second write, outside the application's transaction.
+            response = redirect("programmes:apply_thanks", centre_code=centre.code)
+            response.set_cookie(
+                APPLY_COOKIE,
+                signing.dumps(last, salt=APPLY_COOKIE, compress=True),
+                max_age=3600,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+            return response
     return render(
         request,
         "registry/apply.html",
@@ -91,6 +110,7 @@ def apply(request, centre_code: str | None = None):
             "notice": notice_paragraphs(centre),
             "consent_version": CONSENT_VERSION,
         },
+        status=status,
     )
 
 
@@ -100,7 +120,10 @@ def apply_thanks(request, centre_code: str):
     from markaz.centre.models import Centre
 
     centre = get_object_or_404(Centre, code=centre_code)
-    last = request.session.get("last_application") or {}
+    try:
+        last = signing.loads(request.COOKIES[APPLY_COOKIE], salt=APPLY_COOKIE, max_age=3600)
+    except (KeyError, signing.BadSignature):
+        last = {}
     return render(request, "registry/apply_thanks.html", {"centre": centre, "last": last})
 
 
