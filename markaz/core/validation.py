@@ -1,4 +1,4 @@
-"""Field validation shared by every app (registry keeps its own copy for the intake forms)."""
+"""Field validation shared by every app (the registry's intake forms and imports use it too)."""
 
 import phonenumbers
 from django.core.exceptions import ValidationError

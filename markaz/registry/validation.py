@@ -2,10 +2,10 @@
 
 import datetime as dt
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from markaz.core.validation import clean_phone  # noqa: F401 (one phone rule for every app)
 from markaz.engine.identity import is_valid_cin, normalise_cin
 
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
@@ -22,23 +22,6 @@ def clean_cin(raw: str) -> str:
             code="invalid_cin",
         )
     return cin
-
-
-def clean_phone(raw: str) -> str:
-    """A Moroccan (or international) number in E.164, checked with libphonenumber."""
-    raw = (raw or "").strip()
-    if not raw:
-        return ""
-    try:
-        number = phonenumbers.parse(raw, "MA")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            _("This is not a valid phone number, for example 0612345678 or +212612345678."),
-            code="invalid_phone",
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def clean_birth_date(value: dt.date, today: dt.date) -> dt.date:
