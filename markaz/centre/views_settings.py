@@ -49,6 +49,22 @@ def _page(request, template, context, form=None):
     return render(request, template, context, status=status)
 
 
+def _remove(request, delete, *, back: str, done: str):
+    """Run `delete()` (a configuration service); refused: the reasons on a 400 page with a way
+    back, nothing removed; done: the message, back to the list."""
+    try:
+        delete()
+    except ValidationError as exc:
+        return render(
+            request,
+            "centre/settings/refused.html",
+            {"messages_list": exc.messages, "back": back},
+            status=400,
+        )
+    messages.success(request, done)
+    return redirect(back)
+
+
 @role_required(*MANAGERS)
 def settings_home(request):
     centre = _centre(request)
@@ -189,17 +205,12 @@ def closure_edit(request, pk: int):
 @role_required(*MANAGERS)
 def closure_delete(request, pk: int):
     closure = _closure(request, pk)
-    try:
-        configuration.closure_delete(closure=closure, actor=request.user)
-    except ValidationError as exc:
-        return render(
-            request,
-            "centre/settings/refused.html",
-            {"messages_list": exc.messages, "back": reverse("centre:settings_closures")},
-            status=400,
-        )
-    messages.success(request, _("The closed day is removed."))
-    return redirect("centre:settings_closures")
+    return _remove(
+        request,
+        lambda: configuration.closure_delete(closure=closure, actor=request.user),
+        back=reverse("centre:settings_closures"),
+        done=_("The closed day is removed."),
+    )
 
 
 # --- Ramadan periods ----------------------------------------------------------------------------
@@ -271,17 +282,12 @@ def ramadan_edit(request, pk: int):
 @role_required(*MANAGERS)
 def ramadan_delete(request, pk: int):
     period = _period(request, pk)
-    try:
-        configuration.hours_period_delete(period=period, actor=request.user)
-    except ValidationError as exc:
-        return render(
-            request,
-            "centre/settings/refused.html",
-            {"messages_list": exc.messages, "back": reverse("centre:settings_ramadan")},
-            status=400,
-        )
-    messages.success(request, _("The Ramadan period is removed."))
-    return redirect("centre:settings_ramadan")
+    return _remove(
+        request,
+        lambda: configuration.hours_period_delete(period=period, actor=request.user),
+        back=reverse("centre:settings_ramadan"),
+        done=_("The Ramadan period is removed."),
+    )
 
 
 # --- Rooms --------------------------------------------------------------------------------------
@@ -402,18 +408,12 @@ def unavailability_delete(request, pk: int):
     row = TrainerUnavailability.objects.filter(pk=pk, centre=centre).first()
     if row is None:
         raise Http404
-    back = reverse("centre:settings_trainer", args=[row.trainer_id])
-    try:
-        configuration.unavailability_delete(row=row, actor=request.user)
-    except ValidationError as exc:
-        return render(
-            request,
-            "centre/settings/refused.html",
-            {"messages_list": exc.messages, "back": back},
-            status=400,
-        )
-    messages.success(request, _("Removed."))
-    return redirect(back)
+    return _remove(
+        request,
+        lambda: configuration.unavailability_delete(row=row, actor=request.user),
+        back=reverse("centre:settings_trainer", args=[row.trainer_id]),
+        done=_("Removed."),
+    )
 
 
 # --- Staff accounts -----------------------------------------------------------------------------
