@@ -44,8 +44,9 @@ run: demo
 	$(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
 
 ## make test: lint, then the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+## (PYTEST_ARGS="-n 2 --dist loadfile" spreads the suite over two processes with pytest-xdist)
 test: lint
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

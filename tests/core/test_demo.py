@@ -4,7 +4,7 @@ from markaz.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 from markaz.core.models import StaffProfile
 from markaz.registry.models import DuplicateFlag, Person
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("territory")]
 
 
 def test_demo_loads_everything_and_twice_changes_nothing():

@@ -13,7 +13,7 @@ from markaz.learning.models import (
 )
 from markaz.programmes.models import Programme
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("territory")]
 
 
 def counts():
