@@ -15,7 +15,8 @@ arrive late or leave early, and some cap their interviews below what their table
 
 Per fair: time to the first schedule and to the final one, youth with an interview against the
 most possible (computed exactly by max flow in the same run), value against the value bound
-computed in the same run (aggregate min-cost flow, tightened by CP-SAT's bound), both gaps,
+computed in the same run (aggregate min-cost flow, tightened by the LP relaxation's duals and
+CP-SAT's bound), the value of the first schedule, the gaps,
 status, and an independent check of every rule on the schedule. Exits 1 when a schedule breaks
 a rule or its reported figures disagree with the recount (whatever the speed).
 
@@ -101,7 +102,11 @@ def run(name: str, data: dict, limit: float, target_gap: float) -> dict:
     value = {(p.youth, p.employer): p.value for p in inst.pairs}
     recount_value = sum(value[iv.youth, iv.employer] for iv in r.interviews)
     recount_youth = len({iv.youth for iv in r.interviews})
-    value_gap = (r.value_bound - r.value) / abs(r.value_bound) if r.value_bound else 0.0
+
+    def gap(v: float) -> float:
+        return (r.value_bound - v) / abs(r.value_bound) if r.value_bound else 0.0
+
+    value_gap = gap(r.value)
     youth_gap = (r.youth_bound - r.youth_with_interview) / r.youth_bound if r.youth_bound else 0.0
     figures_agree = recount_youth == r.youth_with_interview and math.isclose(
         recount_value, r.value, rel_tol=1e-9, abs_tol=1e-9
@@ -121,8 +126,12 @@ def run(name: str, data: dict, limit: float, target_gap: float) -> dict:
         "youth_with_interview": r.youth_with_interview,
         "youth_bound": r.youth_bound,
         "youth_gap_pct": round(100 * youth_gap, 4),
+        "value_first": r.stats["first_value"],
+        "value_first_gap_pct": round(100 * gap(r.stats["first_value"]), 4),
         "value": r.value,
         "value_bound": r.value_bound,
+        "flow_bound": r.stats["flow_bound"],
+        "lp_bound": r.stats.get("lp_bound"),
         "value_gap_pct": round(100 * value_gap, 4),
         "status": r.status,
         "method": r.method,

@@ -867,6 +867,8 @@ def solve(inst: Instance, *, workers: int = 2) -> Result:
         if best is None or alt.value() > best.value():
             best = alt
     first_t = time.monotonic() - t0
+    stats["first_value"] = (best.value() + fixed_scaled) / pb.k
+    stats["flow_bound"] = (bound + fixed_scaled) / pb.k
     placed = dict(best.placed)
     value = best.value()
     method = "flow+greedy"
