@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from markaz.engine import jobfair as jf
 from markaz.engine.jobfair import (
     Interview,
     ValidationError,
@@ -288,6 +289,69 @@ def test_time_limit_is_honoured_and_rules_hold_on_a_medium_fair():
     assert r.value <= r.value_bound + 1e-9
     assert r.status in ("optimal", "feasible")
     assert (r.status == "optimal") == (r.value >= r.value_bound - 1e-9)
+
+
+def contested_fair(rng):
+    """A small fair with single tables and narrow availability (greedy is often not optimal)."""
+    slots = [f"t{k}" for k in range(rng.randint(2, 6))]
+    n_emp = rng.randint(2, 10)
+    employers = {
+        j: (
+            1 if rng.random() < 0.8 else 2,
+            [s for s in slots if rng.random() < 0.6],
+            rng.randint(1, len(slots)),
+        )
+        for j in range(n_emp)
+    }
+    youth = {
+        f"y{k}": ([s for s in slots if rng.random() < 0.5], rng.randint(1, 5))
+        for k in range(rng.randint(5, 15))
+    }
+    pairs = {}
+    for y in youth:
+        for j in rng.sample(range(n_emp), rng.randint(1, min(5, n_emp))):
+            pairs[y, j] = rng.choice([1, 2, 3, -1, 0, 10])
+    return fair(slots, youth, employers, pairs, time_limit_s=20)
+
+
+def hard_fairs(count):
+    """Fairs where the first schedule is below the flow bound (LP or CP-SAT needed)."""
+    out = []
+    for seed in range(2000):
+        inst = parse_instance(contested_fair(random.Random(seed)))
+        r = solve(inst)
+        if r.stats["first_value"] < r.stats["flow_bound"]:
+            out.append((inst, r))
+            if len(out) == count:
+                return out
+    raise AssertionError("no hard fair found")
+
+
+def test_cp_sat_proves_the_optimum_without_the_lp(monkeypatch):
+    fairs = hard_fairs(4)
+    monkeypatch.setattr(jf, "_lp_bound", lambda *a: None)
+    for inst, with_lp in fairs:
+        r = solve(inst)
+        assert r.stats["cp_sat_status"] == "OPTIMAL"
+        assert r.method == "flow+greedy+cp-sat"
+        assert check_schedule(inst, r.interviews) == []
+        assert (r.status, r.youth_with_interview, r.value) == (
+            "optimal",
+            with_lp.youth_with_interview,
+            with_lp.value,
+        )
+
+
+def test_status_is_feasible_when_nothing_proves_the_value(monkeypatch):
+    fairs = hard_fairs(2)
+    monkeypatch.setattr(jf, "_lp_bound", lambda *a: None)
+    monkeypatch.setattr(jf, "_cp_sat", lambda pb, target, hint, bound, *a: ("X", None, bound))
+    for inst, _ in fairs:
+        r = solve(inst)
+        assert r.status == "feasible"
+        assert r.value < r.value_bound == r.stats["flow_bound"]
+        assert r.youth_with_interview == r.youth_bound
+        assert check_schedule(inst, r.interviews) == []
 
 
 # --- property tests against brute force --------------------------------------------------------
