@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -72,6 +73,7 @@ __all__ = [
 
 DEFAULT_TIME_LIMIT_S = 30.0
 CP_SAT_MAX_VARS = 60_000  # larger residual problems are improved by neighbourhoods (LNS)
+LNS_VARS = 1_500  # candidates freed in one neighbourhood
 MAX_ABS_VALUE = 1e12  # larger values are refused (their sums lose precision in CP-SAT)
 
 Id = int | str
@@ -764,6 +766,112 @@ def _lp_bound(
     return math.floor(best + 1e-6 * (1.0 + abs(best))), [t for t in primal if t[0] > 1e-6]
 
 
+def _lns(
+    pb: _Problem,
+    sch: _Schedule,
+    bound: int,
+    deadline: float,
+    workers: int,
+    wanted: Sequence[int] = (),
+    seed: int = 0,
+) -> int:
+    """Large neighbourhood search for residual problems too big for one CP-SAT model: frees
+    every interview of a few employers (a random one and employers sharing its youth, up to
+    :data:`LNS_VARS` candidates), re-solves them with CP-SAT (youth served among those touched
+    may not drop; the youth's other interviews stay), keeps strict improvements. Improves
+    ``sch`` in place until the deadline or the bound; returns the number of improvements.
+    Neighbourhoods start, two times in three, at the employer of a ``wanted`` pair (the value
+    flow's) the schedule lacks."""
+    rng = random.Random(seed)
+    E = len(pb.inst.employers)
+    by_emp: list[list[int]] = [[] for _ in range(E)]
+    for p in pb.live:
+        by_emp[pb.pair_e[p]].append(p)
+    emp_of_youth: dict[int, set[int]] = {}
+    for p in pb.live:
+        emp_of_youth.setdefault(pb.pair_y[p], set()).add(pb.pair_e[p])
+    improvements = 0
+    while sch.value() < bound and deadline - time.monotonic() > 0.3:
+        missing = [p for p in wanted if p not in sch.placed]
+        if missing and rng.random() < 2 / 3:
+            start = pb.pair_e[rng.choice(missing)]
+        else:
+            start = rng.randrange(E)
+        chosen, size, frontier = {start}, sum(len(pb.cand[p]) for p in by_emp[start]), [start]
+        while frontier and size < LNS_VARS:
+            j = frontier.pop(rng.randrange(len(frontier)))
+            for p in by_emp[j]:
+                for k in emp_of_youth[pb.pair_y[p]]:
+                    if k not in chosen and size < LNS_VARS:
+                        chosen.add(k)
+                        frontier.append(k)
+                        size += sum(len(pb.cand[q]) for q in by_emp[k])
+        freed = [p for p in sch.placed if pb.pair_e[p] in chosen]
+        old_value = sum(pb.pair_v[p] for p in freed)
+        touched = {pb.pair_y[p] for j in chosen for p in by_emp[j]}
+        old_slots = {p: sch.placed[p] for p in freed}
+        for p in freed:
+            sch.take(p)
+        others = {y: len(sch.busy[y]) for y in touched}  # interviews kept outside
+        must_serve = sum(
+            1
+            for y in touched
+            if y not in pb.fixed_youth and not others[y] and y in {pb.pair_y[p] for p in freed}
+        )
+        m = cp_model.CpModel()
+        x: dict[tuple[int, int], Any] = {}
+        groups: dict[tuple, list] = {}
+        for j in chosen:
+            for p in by_emp[j]:
+                y = pb.pair_y[p]
+                if sch.y_left[y] <= 0:
+                    continue
+                for s_ in pb.cand[p]:
+                    if s_ in sch.busy[y] or sch.tables[j][s_] <= 0:
+                        continue
+                    v = m.new_bool_var("")
+                    x[p, s_] = v
+                    for key in (("p", p), ("ys", y, s_), ("es", j, s_), ("y", y), ("e", j)):
+                        groups.setdefault(key, []).append(v)
+        for key, vs in groups.items():
+            cap = {
+                "p": lambda k: 1,
+                "ys": lambda k: 1,
+                "es": lambda k: sch.tables[k[1]][k[2]],
+                "y": lambda k: sch.y_left[k[1]],
+                "e": lambda k: sch.e_left[k[1]],
+            }[key[0]](key)
+            if len(vs) > cap:
+                m.add(sum(vs) <= cap)
+        served = []
+        for y in touched:
+            vs = groups.get(("y", y), [])
+            if vs and y not in pb.fixed_youth and not others[y]:
+                z = m.new_bool_var("")
+                m.add_bool_or(vs).only_enforce_if(z)
+                served.append(z)
+        if must_serve:
+            m.add(sum(served) >= must_serve)
+        obj = sum(pb.pair_v[p] * v for (p, _s), v in x.items())
+        m.add(obj >= old_value + 1)
+        m.maximize(obj)
+        for (p, s_), v in x.items():
+            m.add_hint(v, old_slots.get(p) == s_)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, min(2.0, deadline - time.monotonic()))
+        solver.parameters.num_workers = max(1, workers)
+        status = solver.solve(m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for (p, s_), v in x.items():
+                if solver.boolean_value(v):
+                    sch.put(p, s_)
+            improvements += 1
+        else:
+            for p, s_ in old_slots.items():
+                sch.put(p, s_)
+    return improvements
+
+
 def _cp_sat(
     pb: _Problem,
     target: int,
@@ -907,6 +1015,13 @@ def solve(inst: Instance, *, workers: int = 2) -> Result:
             if name == "OPTIMAL":
                 cp_bound = sol_value if len(sol_served) >= target else cp_bound
             bound = min(bound, max(cp_bound, value))
+    elif value < bound and big and deadline - time.monotonic() > 0.3:
+        n = _lns(pb, best, bound, deadline, workers, wanted=flow_pairs)
+        stats["lns_improvements"] = n
+        method += "+lns"
+        if n:
+            placed, value = dict(best.placed), best.value()
+            final_t = time.monotonic() - t0
     status = "optimal" if value >= bound else "feasible"
     interviews = [
         Interview(inst.pairs[p].youth, inst.pairs[p].employer, inst.slots[s])

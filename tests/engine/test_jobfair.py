@@ -4,6 +4,7 @@ ids echoed as given, interviews held kept and late changes re-planned, the time 
 command line (malformed input exits 2 with a message), and property tests against brute force.
 No database."""
 
+import functools
 import itertools
 import json
 import math
@@ -11,6 +12,7 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -314,6 +316,7 @@ def contested_fair(rng):
     return fair(slots, youth, employers, pairs, time_limit_s=20)
 
 
+@functools.cache
 def hard_fairs(count):
     """Fairs where the first schedule is below the flow bound (LP or CP-SAT needed)."""
     out = []
@@ -352,6 +355,22 @@ def test_status_is_feasible_when_nothing_proves_the_value(monkeypatch):
         assert r.value < r.value_bound == r.stats["flow_bound"]
         assert r.youth_with_interview == r.youth_bound
         assert check_schedule(inst, r.interviews) == []
+
+
+def test_neighbourhood_search_improves_big_fairs_and_keeps_every_rule(monkeypatch):
+    fairs = hard_fairs(4)
+    monkeypatch.setattr(jf, "_lp_bound", lambda *a: None)
+    monkeypatch.setattr(jf, "CP_SAT_MAX_VARS", 0)  # every fair counts as big
+    improved = 0
+    for inst, with_lp in fairs:
+        r = solve(replace(inst, time_limit_s=2.0))
+        assert "lns" in r.method
+        assert check_schedule(inst, r.interviews) == []
+        assert r.youth_with_interview == with_lp.youth_with_interview
+        assert r.stats["first_value"] <= r.value <= with_lp.value
+        assert (r.status == "optimal") == (r.value >= r.value_bound)
+        improved += r.value > r.stats["first_value"]
+    assert improved >= 1
 
 
 # --- property tests against brute force --------------------------------------------------------
