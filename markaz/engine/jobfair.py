@@ -17,11 +17,16 @@ first interview and no other way keeps the count of youth served). Details and g
   ``min(max_interviews, free slots)``, an employer's up to ``min(max_interviews, tables x free
   slots)``, a pair usable when they share a free slot), where exactly ``N*`` youth take a
   "first interview" arc, bounds the value of every schedule serving ``N*`` youth.
-- **Schedule.** The flow's pairs are put in slots greedily (most constrained first); youth left
-  without an interview are served by an augmenting max flow (or the schedule restarts from the
-  max-flow one). When that value reaches the bound, it is optimal. Otherwise CP-SAT (one
-  boolean per pair and common slot, "served" booleans with ``sum >= N*``) maximises the value
-  from this hint within the time limit; its proven bound tightens the flow bound.
+- **Schedule.** The flow's pairs are put in slots greedily (most constrained first, moving a
+  blocking interview to another slot when needed); youth left without an interview are served
+  by an augmenting max flow (or the schedule starts from a value-aware max flow instead).
+- **LP.** When that is below the bound, GLOP solves the LP relaxation of the pair-slot model;
+  the Lagrangian value of its duals is a bound whatever the LP's tolerances, and its solution,
+  rounded and completed, is often optimal (the LP is integral on fairs like the benchmark's).
+- **CP-SAT.** Still not proven: CP-SAT (one boolean per pair and common slot, "served"
+  booleans with ``sum >= N*``) maximises the value from the best schedule within the time
+  limit, its bound tightening ours; residual problems of more than :data:`CP_SAT_MAX_VARS`
+  candidates get a neighbourhood search instead (CP-SAT on a few employers' interviews).
 - **Status** ``"optimal"`` only when the value is proven equal to the best possible among
   schedules serving ``N*`` youth (values are compared after scaling to integers, exact for up to
   9 decimals); otherwise ``"feasible"``.
