@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat.python import cp_model
 
 from markaz.engine._input import check_keys
@@ -702,73 +702,95 @@ def _lp_bound(
     relaxation of the pair-slot model (GLOP), and the LP's (x, pair, slot) with x > 0. The bound
     is the Lagrangian value of GLOP's duals (clipped to >= 0), so it holds whatever the LP's
     tolerances. None when out of time."""
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:  # pragma: no cover - GLOP ships with OR-Tools
-        return None
-    rows: list[tuple[Any, float]] = []  # (constraint, rhs), all "<="
     row_of: dict[tuple, int] = {}
-    var_rows: list[list[tuple[int, float]]] = []
-    var_cost: list[float] = []
-    x_vars: list[tuple[Any, int, int]] = []
+    rhs: list[float] = []
+    ent_var: list[int] = []  # the constraint matrix, one entry per (variable, row)
+    ent_row: list[int] = []
+    ent_coef: list[float] = []
+    cost: list[float] = []
+    x_meta: list[tuple[int, int]] = []
 
-    def row(key: tuple, rhs: float) -> int:
+    def row(key: tuple, bound: float) -> int:
         r = row_of.get(key)
         if r is None:
-            r = row_of[key] = len(rows)
-            rows.append((lp.Constraint(-lp.infinity(), rhs), rhs))
+            r = row_of[key] = len(rhs)
+            rhs.append(bound)
         return r
 
-    def var(cost: float, coefs: list[tuple[int, float]]) -> Any:
-        v = lp.NumVar(0.0, 1.0, "")
-        for r, a in coefs:
-            rows[r][0].SetCoefficient(v, a)
-        var_rows.append(coefs)
-        var_cost.append(cost)
-        objective.SetCoefficient(v, cost)
-        return v
-
-    objective = lp.Objective()
-    objective.SetMaximization()
-    has_link = set()
     for p in pb.live:
         y, j = pb.pair_y[p], pb.pair_e[p]
+        linked = y not in pb.fixed_youth
         for s in pb.cand[p]:
-            coefs = [
-                (row(("p", p), 1), 1.0),
-                (row(("ys", y, s), 1), 1.0),
-                (row(("es", j, s), pb.e_tables[j][s]), 1.0),
-                (row(("y", y), pb.y_left[y]), 1.0),
-                (row(("e", j), pb.e_left[j]), 1.0),
+            v = len(cost)
+            cost.append(float(pb.pair_v[p]))
+            x_meta.append((p, s))
+            rows = [
+                row(("p", p), 1),
+                row(("ys", y, s), 1),
+                row(("es", j, s), pb.e_tables[j][s]),
+                row(("y", y), pb.y_left[y]),
+                row(("e", j), pb.e_left[j]),
             ]
-            if y not in pb.fixed_youth:
-                coefs.append((row(("link", y), 0), -1.0))
-                has_link.add(y)
-            x_vars.append((var(float(pb.pair_v[p]), coefs), p, s))
-        if time.monotonic() > deadline:
-            return None
+            ent_var.extend([v] * 5)
+            ent_row.extend(rows)
+            ent_coef.extend([1.0] * 5)
+            if linked:
+                ent_var.append(v)
+                ent_row.append(row(("link", y), 0))
+                ent_coef.append(-1.0)
+    if time.monotonic() > deadline:
+        return None
     need = target - len(pb.fixed_youth)
     if need > 0:
         cover = row(("cover",), -need)
-        for y in sorted(has_link):
-            var(0.0, [(row_of[("link", y)], 1.0), (cover, -1.0)])
+        for key, r in list(row_of.items()):
+            if key[0] == "link":
+                v = len(cost)
+                cost.append(0.0)
+                ent_var.extend([v, v])
+                ent_row.extend([r, cover])
+                ent_coef.extend([1.0, -1.0])
+    n_vars, n_rows = len(cost), len(rhs)
+    e_var = np.asarray(ent_var, dtype=np.int64)
+    e_row = np.asarray(ent_row, dtype=np.int64)
+    e_coef = np.asarray(ent_coef, dtype=np.float64)
+    order = np.argsort(e_row, kind="stable")
+    starts = np.searchsorted(e_row[order], np.arange(n_rows + 1))
+    sorted_var, sorted_coef = e_var[order].tolist(), e_coef[order].tolist()
+    proto = linear_solver_pb2.MPModelProto(maximize=True)
+    for c in cost:
+        proto.variable.add(lower_bound=0.0, upper_bound=1.0, objective_coefficient=c)
+    for r in range(n_rows):
+        a, b = int(starts[r]), int(starts[r + 1])
+        proto.constraint.add(
+            lower_bound=-math.inf,
+            upper_bound=rhs[r],
+            var_index=sorted_var[a:b],
+            coefficient=sorted_coef[a:b],
+        )
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is None or lp.LoadModelFromProto(proto):  # pragma: no cover - GLOP ships with OR-Tools
+        return None
     left = deadline - time.monotonic()
     if left < 0.05:
         return None
     lp.SetTimeLimit(int(left * 1000))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
-    duals = [c.dual_value() for c, _ in rows]
+    answer = linear_solver_pb2.MPSolutionResponse()
+    lp.FillSolutionResponseProto(answer)
+    duals = np.asarray(answer.dual_value, dtype=np.float64)
+    values = np.asarray(answer.variable_value, dtype=np.float64)
+    costs = np.asarray(cost, dtype=np.float64)
+    b_vec = np.asarray(rhs, dtype=np.float64)
     best = math.inf
     for sign in (1.0, -1.0):
-        u = [max(0.0, sign * d) for d in duals]
-        total = math.fsum(rhs * u[r] for r, (_, rhs) in enumerate(rows))
-        total += math.fsum(
-            max(0.0, c - math.fsum(a * u[r] for r, a in coefs))
-            for c, coefs in zip(var_cost, var_rows, strict=True)
-        )
+        u = np.maximum(0.0, sign * duals)
+        used = np.bincount(e_var, weights=e_coef * u[e_row], minlength=n_vars)
+        total = math.fsum((b_vec * u).tolist()) + math.fsum(np.maximum(0.0, costs - used).tolist())
         best = min(best, total)
-    primal = [(v.solution_value(), p, s) for v, p, s in x_vars]
-    return math.floor(best + 1e-6 * (1.0 + abs(best))), [t for t in primal if t[0] > 1e-6]
+    primal = [(float(values[v]), p, s) for v, (p, s) in enumerate(x_meta) if values[v] > 1e-6]
+    return math.floor(best + 1e-6 * (1.0 + abs(best))), primal
 
 
 def _lns(
