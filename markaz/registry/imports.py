@@ -311,10 +311,10 @@ def _xml_prolog_is_plain(part) -> bool:
             closer = b"-->"
         elif head.startswith(b"<!", pos):
             return False  # <!DOCTYPE, <!ENTITY
-        elif head.startswith(b"<", pos) or pos == len(head) < _PROLOG_MAX:
-            return True  # the root element (or an empty part): the prolog is over
         else:
-            return False  # text before the root, or a prolog longer than Excel ever writes
+            # The root element (or an empty part) ends the prolog; text before the root, or a
+            # prolog longer than Excel ever writes, is refused.
+            return head.startswith(b"<", pos) or pos == len(head) < _PROLOG_MAX
         end = head.find(closer, pos)
         if end < 0:
             return False
