@@ -273,3 +273,50 @@ def test_a_cell_over_the_csv_field_limit_is_refused_clearly(rows_parsed):
     content = ("cin,nom\nAB123456," + "x" * (200 * 1024) + "\n").encode()
     outcome, _peak = _measured(lambda: read_table("cell.csv", content))
     assert isinstance(outcome, FileRejected) and "CSV" in str(outcome)
+
+
+SST_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+
+
+def _xlsx_with_strings(strings: bytes, sheet: bytes) -> bytes:
+    members = []
+    for name, data in _template_parts().items():
+        if name == "xl/worksheets/sheet1.xml":
+            data = sheet
+        elif name == "[Content_Types].xml":
+            data = data.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+            )
+        members.append((name, _deflate(data), zlib.crc32(data), len(data)))
+    members.append(("xl/sharedStrings.xml", _deflate(strings), zlib.crc32(strings), len(strings)))
+    return _zip(members)
+
+
+def test_shared_strings_are_read_plain_and_rich_without_their_phonetic_runs():
+    strings = (
+        SST_HEAD + b"<si><t>cin</t></si><si><r><t>Fat</t></r><r><rPr/><t>ima</t></r>"
+        b"<rPh><t>ignored</t></rPh></si><si><t>AB123456</t></si></sst>"
+    )
+    sheet = (
+        SHEET_HEAD + b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        b'<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>1</v></c></row>' + SHEET_TAIL
+    )
+    rows = read_table("strings.xlsx", _xlsx_with_strings(strings, sheet))
+    assert rows == [["cin", "Fatima"], ["AB123456", "Fatima"]]
+
+
+def test_shared_strings_over_the_part_cap_are_refused_before_parsing(monkeypatch):
+    seen = []
+    monkeypatch.setattr(imports, "_shared_strings", lambda *a: seen.append(a) or [])
+    strings = SST_HEAD + b"".join(b"<si><t>%d</t></si>" % i for i in range(800_000)) + b"</sst>"
+    assert len(strings) > limits.MAX_PART_BYTES
+    content = _xlsx_with_strings(strings, SHEET_HEAD + _row(1, "cin") + SHEET_TAIL)
+    assert len(content) < limits.MAX_FILE_BYTES
+    with pytest.raises(FileRejected, match="décompresse"):
+        read_table("strings.xlsx", content)
+    assert seen == []
