@@ -97,8 +97,9 @@ def job_run(*, job_id, work, result_url: str = "", on_failure=None) -> dict:
     return result
 
 
-# What a job's object (an import batch, an allocation run, a tour) is in while its job runs.
-_WORKING_STATES = {"queued", "running", "planning"}
+# What a job's object (an import batch, an allocation run, a tour) is in while its job runs
+# ("checking": a registry file whose preview is being made).
+_WORKING_STATES = {"queued", "running", "planning", "checking"}
 
 
 def job_reap(*, timeout_minutes: float | None = None, now=None) -> list:

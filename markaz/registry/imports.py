@@ -4,14 +4,22 @@ The result of `parse_and_check` is a list of clean rows and a list of errors, ea
 its column and a message in the user's language. A file with any error is never committed.
 """
 
+import codecs
 import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import iterparse
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from markaz.territory.models import Commune
 
@@ -21,6 +29,7 @@ from .limits import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_PACKING_RATIO,
+    MAX_PART_BYTES,
     MAX_ROWS,
     MAX_UNPACKED_BYTES,
 )
@@ -129,36 +138,63 @@ class RowError:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
+# Errors kept in memory (and shown) per file; the rest are only counted.
+MAX_ERRORS_KEPT = 1000
+
+
 @dataclass
 class CheckedFile:
     rows: list[tuple[int, dict]] = field(default_factory=list)  # (line, cleaned data)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT
+    error_count: int = 0
     total: int = 0
+    cins: set[str] = field(default_factory=set)  # of the clean rows
+    sample: list[tuple[int, dict]] = field(default_factory=list)  # the first clean rows
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        self.error_count += len(errors)
+        room = MAX_ERRORS_KEPT - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
 
 
 class FileRejected(Exception):
     """The file as a whole cannot be read; the message says why, in the user's language."""
 
 
-def read_table(file_name: str, content: bytes) -> list[list]:
-    """The file's non-empty rows, first row first. Raises FileRejected, with the reason in the
-    user's language, for a file too big, too long, too wide, packed suspiciously tight, holding
-    XML entities, or not readable as UTF-8 CSV or XLSX."""
+def file_kind(file_name: str, head: bytes) -> str:
+    """ "xlsx" or "csv", from the name and the first bytes; FileRejected for anything else."""
+    name = file_name.lower()
+    if name.endswith(".xlsx") or head[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    raise FileRejected(_("Only CSV (.csv) and Excel (.xlsx) files can be imported."))
+
+
+def iter_table(file_name: str, content: bytes) -> Iterator[list]:
+    """The file's non-empty rows, first row first, read one at a time: a CSV line by line, an
+    XLSX's first sheet row by row as its XML is parsed, so memory holds one row, not the sheet.
+    Raises FileRejected, with the reason in the user's language, for a file too big, too long
+    (the reading stops at the first row past the cap), too wide, packed suspiciously tight,
+    holding XML declarations, or not readable as UTF-8 CSV or XLSX."""
     if len(content) > MAX_FILE_BYTES:
         raise FileRejected(
             _("The file is larger than %(mb)s MB. Split it into smaller files.")
             % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
         )
-    name = file_name.lower()
-    if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content)
-    if name.endswith((".csv", ".txt")):
-        return _read_csv(content)
-    raise FileRejected(_("Only CSV (.csv) and Excel (.xlsx) files can be imported."))
+    if file_kind(file_name, content[:4]) == "xlsx":
+        return _kept(_xlsx_rows(content))
+    return _kept(_csv_rows(content))
+
+
+def read_table(file_name: str, content: bytes) -> list[list]:
+    """`iter_table` as a list (at most MAX_ROWS + 1 rows of MAX_COLUMNS cells)."""
+    return list(iter_table(file_name, content))
 
 
 def _too_long() -> FileRejected:
@@ -174,15 +210,29 @@ def _too_wide() -> FileRejected:
     )
 
 
-def _kept(rows, line_of=None) -> list[list]:
-    """The non-empty rows of `rows`, refusing (FileRejected) more than MAX_ROWS of them, a row
-    wider than MAX_COLUMNS filled cells, or a cell longer than MAX_CELL_CHARS."""
-    kept = []
-    for row in rows:
+# Rows read in all, empty ones included (a sheet of formatted blank rows, a CSV of empty lines):
+# past this the file is refused without reading further.
+MAX_LINES_READ = 2 * (MAX_ROWS + 1)
+
+
+def _kept(rows: Iterable) -> Iterator[list]:
+    """The non-empty rows of `rows`, refusing (FileRejected) more than MAX_ROWS of them below
+    the header, a row wider than MAX_COLUMNS filled cells, or a cell longer than MAX_CELL_CHARS.
+    Stops reading at the first row past a cap."""
+    kept = 0
+    for read, row in enumerate(rows, start=1):
+        if read > MAX_LINES_READ:
+            raise FileRejected(
+                _(
+                    "The file goes on past row %(rows)s (empty or formatted rows count too). "
+                    "Copy the rows you need into a new file and import that."
+                )
+                % {"rows": MAX_LINES_READ}
+            )
         cells = ["" if v is None else v for v in row]
         while cells and not str(cells[-1]).strip():
             cells.pop()
-        if not cells or not any(str(c).strip() for c in cells):
+        if not cells:
             continue
         if len(cells) > MAX_COLUMNS:
             raise _too_wide()
@@ -190,43 +240,93 @@ def _kept(rows, line_of=None) -> list[list]:
             if isinstance(c, str) and len(c) > MAX_CELL_CHARS:
                 raise FileRejected(
                     _("Row %(row)s has a cell longer than %(chars)s characters.")
-                    % {"row": len(kept) + 1, "chars": MAX_CELL_CHARS}
+                    % {"row": kept + 1, "chars": MAX_CELL_CHARS}
                 )
-        kept.append(cells)
-        if len(kept) > MAX_ROWS + 1:  # the header row comes on top
+        kept += 1
+        if kept > MAX_ROWS + 1:  # the header row comes on top
             raise _too_long()
-    return kept
+        yield cells
 
 
-def _read_csv(content: bytes) -> list[list]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            _(
-                "The file is not encoded in UTF-8 (its line %(line)s has characters that cannot be "
-                'read). In Excel or LibreOffice, save it as "CSV UTF-8" and import it again.'
-            )
-            % {"line": content[: exc.start].count(b"\n") + 1}
-        ) from exc
-    if "\x00" in text:
-        raise FileRejected(_("This file is not a text CSV file."))
-    sample = text[:4096]
+def _csv_lines(content: bytes) -> Iterator[str]:
+    """The file's lines as text, one at a time (each line's bytes decoded alone)."""
+    for number, raw in enumerate(io.BytesIO(content), start=1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                _(
+                    "The file is not encoded in UTF-8 (its line %(line)s has characters that "
+                    'cannot be read). In Excel or LibreOffice, save it as "CSV UTF-8" and import '
+                    "it again."
+                )
+                % {"line": number}
+            ) from exc
+        if "\x00" in line:
+            raise FileRejected(_("This file is not a text CSV file."))
+        yield line
+
+
+def _csv_rows(content: bytes) -> Iterator[list]:
+    sample = content[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff")
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    # The csv module refuses a field longer than csv.field_size_limit() (128 KB: under the file
+    # cap, so one line holds at most that much); MAX_CELL_CHARS is checked on each cell after.
     try:
-        return _kept(csv.reader(io.StringIO(text), dialect))
-    except csv.Error as exc:  # e.g. a field over the csv module's limit (128 KB)
+        yield from csv.reader(_csv_lines(content), dialect)
+    except csv.Error as exc:
         raise FileRejected(
             _("The file cannot be read as CSV: a cell is too long or a quote is not closed.")
         ) from exc
 
 
+def _xlsx_refused_entities() -> FileRejected:
+    return FileRejected(_("This Excel file holds XML declarations we refuse."))
+
+
+def _xlsx_damaged() -> FileRejected:
+    return FileRejected(_("This Excel file cannot be opened; it may be damaged."))
+
+
+_PROLOG_MAX = 64 * 1024
+
+
+def _xml_prolog_is_plain(part) -> bool:
+    """True when an XML part starts, after its declaration and any comments, with an element:
+    no DOCTYPE (which is where entities are declared), and UTF-8 (a UTF-16 part would hide
+    `<!DOCTYPE` from a byte search). Reads at most the first 64 KB."""
+    head = part.read(_PROLOG_MAX)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:64]:
+        return False
+    pos = 3 if head.startswith(codecs.BOM_UTF8) else 0
+    while True:
+        while pos < len(head) and head[pos : pos + 1] in (b" ", b"\t", b"\r", b"\n"):
+            pos += 1
+        if head.startswith(b"<?", pos):
+            closer = b"?>"
+        elif head.startswith(b"<!--", pos):
+            closer = b"-->"
+        elif head.startswith(b"<!", pos):
+            return False  # <!DOCTYPE, <!ENTITY
+        else:
+            # The root element (or an empty part) ends the prolog; text before the root, or a
+            # prolog longer than Excel ever writes, is refused.
+            return head.startswith(b"<", pos) or pos == len(head) < _PROLOG_MAX
+        end = head.find(closer, pos)
+        if end < 0:
+            return False
+        pos = end + len(closer)
+
+
 def _xlsx_check_package(content: bytes) -> None:
-    """Refuse, before parsing, an XLSX whose parts unpack to too much (a zip bomb) or whose XML
-    declares entities (entity expansion): openpyxl would read either into memory."""
+    """Refuse, before parsing, an XLSX whose parts unpack to too much (a zip bomb: the sizes the
+    zip's directory declares, which zipfile then enforces as it unpacks) or whose XML declares
+    entities (entity expansion)."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             infos = package.infolist()
@@ -240,6 +340,9 @@ def _xlsx_check_package(content: bytes) -> None:
                     and i.file_size / max(i.compress_size, 1) > MAX_PACKING_RATIO
                     for i in infos
                 )
+                or any(
+                    i.file_size > MAX_PART_BYTES and "/worksheets/" not in i.filename for i in infos
+                )
             ):
                 raise FileRejected(
                     _(
@@ -250,30 +353,122 @@ def _xlsx_check_package(content: bytes) -> None:
             for info in infos:
                 if info.filename.endswith((".xml", ".rels")):
                     with package.open(info) as part:
-                        head = part.read(4096)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise FileRejected(_("This Excel file holds XML declarations we refuse."))
+                        if not _xml_prolog_is_plain(part):
+                            raise _xlsx_refused_entities()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise FileRejected(_("This Excel file cannot be opened; it may be damaged.")) from exc
+        raise _xlsx_damaged() from exc
 
 
-def _read_xlsx(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
+class _CappedSheetParser(WorkSheetParser):
+    """openpyxl's worksheet parser, whose rows hold only the cells of the first MAX_COLUMNS + 1
+    columns: a cell further right (column XFD…) is not parsed, only looked at to refuse the
+    file when it holds a value."""
 
+    def parse_row(self, row):
+        r = row.get("r")
+        if r is not None:
+            try:
+                self.row_counter = int(float(r))
+            except (ValueError, OverflowError) as exc:
+                raise ValueError(f"{r} is not a valid row number") from exc
+        else:
+            self.row_counter += 1
+        self.col_counter = 0
+        cells = []
+        for element in row:
+            ref = element.get("r")
+            column = (
+                column_index_from_string(ref.rstrip("0123456789")) if ref else self.col_counter + 1
+            )
+            if column > MAX_COLUMNS + 1:
+                self.col_counter = column
+                if self._holds_value(element):
+                    raise _too_wide()
+                continue
+            cells.append(self.parse_cell(element))
+        return self.row_counter, cells
+
+    def _holds_value(self, element) -> bool:
+        if element.get("t") == "s":
+            index = element.findtext(VALUE_TAG)
+            try:
+                return bool(str(self.shared_strings[int(index)]).strip())
+            except (TypeError, ValueError, IndexError):
+                return True
+        text = element.findtext(VALUE_TAG) or "".join(element.itertext())
+        return bool(text.strip())
+
+
+_SI, _T, _R = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("si", "t", "r"))
+
+
+def _shared_strings(archive, path: str) -> list[str]:
+    """The workbook's shared strings, as openpyxl reads them (plain text, rich text runs joined,
+    phonetic runs left out), parsed one at a time and let go of as they are read: openpyxl's own
+    reader takes 40 s and 100 MB for a part of 16 MB of tiny strings."""
+    strings = []
+    with archive.open(path) as source:
+        root = None
+        for event, node in iterparse(source, events=("start", "end")):
+            if root is None:
+                root = node
+            if event == "end" and node.tag == _SI:
+                plain = node.find(_T)
+                if plain is not None:
+                    text = plain.text or ""
+                else:
+                    text = "".join(run.findtext(_T) or "" for run in node.iterfind(_R))
+                strings.append(text.replace("x005F_", ""))
+                root.clear()
+    return strings
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+    """The first worksheet's rows as tuples of values (MAX_COLUMNS + 1 wide at most), parsed as
+    they are read. Only what a sheet needs is loaded (content types, shared strings, workbook,
+    styles for dates): not openpyxl's `load_workbook`, which walks through every sheet without a
+    dimension element from start to end while opening the file."""
     _xlsx_check_package(content)
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise FileRejected(_("This Excel file cannot be opened; it may be damaged.")) from exc
-    try:
-        ws = wb.worksheets[0]
-        # One column past the cap is read, so a filled cell there is seen and refused; cells
-        # further right (column XFD...) are never built.
-        return _kept(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1))
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise FileRejected(_("This Excel file cannot be opened; it may be damaged.")) from exc
-    finally:
-        wb.close()
+        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            reader.read_manifest()
+            strings = reader.package.find(SHARED_STRINGS)
+            if strings is not None:
+                reader.shared_strings = _shared_strings(reader.archive, strings.PartName[1:])
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            wb = reader.wb
+            sheet_path = next(
+                (
+                    rel.target
+                    for _sheet, rel in reader.parser.find_sheets()
+                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+                ),
+                None,
+            )
+            if sheet_path is None:
+                raise _xlsx_damaged()
+            with reader.archive.open(sheet_path) as source:
+                parser = _CappedSheetParser(
+                    source,
+                    reader.shared_strings,
+                    data_only=True,
+                    epoch=wb.epoch,
+                    date_formats=wb._date_formats,
+                    timedelta_formats=wb._timedelta_formats,
+                )
+                for _index, cells in parser.parse():
+                    values = [None] * (max((c["column"] for c in cells), default=0))
+                    for cell in cells:
+                        values[cell["column"] - 1] = cell["value"]
+                    yield tuple(values)
+        finally:
+            reader.archive.close()
+    except FileRejected:
+        raise
+    except (Exception, SyntaxError) as exc:  # a malformed part: xml.etree's ParseError, a bad
+        raise _xlsx_damaged() from exc  # number, a missing part or shared string
 
 
 def _map_header(header: list) -> dict[int, str]:
@@ -311,50 +506,53 @@ def _commune_code(value, communes_by_name: dict[str, str]) -> str:
     return communes_by_name.get(folded, "?" + str(value))
 
 
-def parse_and_check(*, file_name: str, content: bytes, centre, progress=None) -> CheckedFile:
-    """Read the file and check every row. Raises FileRejected when the file cannot be read."""
-    table = read_table(file_name, content)
-    if not table:
-        raise FileRejected(_("The file is empty."))
-    mapping = _map_header(table[0])
-    communes = list(Commune.objects.filter(province_id=centre.commune.province_id))
-    by_name = {}
-    for c in communes:
-        for n in (c.code, c.name_fr, c.name_ar):
-            by_name[fold(n)] = c.code
-    by_name[fold(OUTSIDE_PROVINCE)] = OUTSIDE_PROVINCE
-    for word in ("hors province", "autre", "خارج الإقليم"):
-        by_name[fold(word)] = OUTSIDE_PROVINCE
-    choices = {
-        "education_level": {fold(v): v for v in EducationLevel.values}
-        | {fold(label): v for v, label in EducationLevel.choices},
-    }
-    checked = CheckedFile(total=len(table) - 1)
-    today = timezone.localdate()
-    seen_cins: dict[str, int] = {}
-    # One bound form, re-bound for every row: building a form deep-copies its fields, which
-    # dominated the time of a 10,000-row import.
-    form = StaffPersonForm(data={}, communes=communes)
-    labels = {name: str(f.label) for name, f in form.fields.items()}
-    labels["consent"] = _("Consent")
-    for offset, raw in enumerate(table[1:], start=2):
+class _RowChecker:
+    """Checks one row at a time against the registry's rules (the staff intake form's)."""
+
+    def __init__(self, centre, mapping: dict[int, str]):
+        self.mapping = mapping
+        communes = list(Commune.objects.filter(province_id=centre.commune.province_id))
+        by_name = {}
+        for c in communes:
+            for n in (c.code, c.name_fr, c.name_ar):
+                by_name[fold(n)] = c.code
+        by_name[fold(OUTSIDE_PROVINCE)] = OUTSIDE_PROVINCE
+        for word in ("hors province", "autre", "خارج الإقليم"):
+            by_name[fold(word)] = OUTSIDE_PROVINCE
+        self.by_name = by_name
+        self.choices = {
+            "education_level": {fold(v): v for v in EducationLevel.values}
+            | {fold(label): v for v, label in EducationLevel.choices},
+        }
+        self.today = timezone.localdate()
+        self.seen_cins: dict[str, int] = {}
+        # One bound form, re-bound for every row: building a form deep-copies its fields, which
+        # dominated the time of a 10,000-row import.
+        self.form = StaffPersonForm(data={}, communes=communes)
+        self.labels = {name: str(f.label) for name, f in self.form.fields.items()}
+        self.labels["consent"] = _("Consent")
+
+    def check(self, line: int, raw: list) -> tuple[dict | None, list[RowError]]:
+        """The row's cleaned data (None when it has errors) and its errors."""
+        mapping, labels = self.mapping, self.labels
         values = {canonical: raw[i] if i < len(raw) else "" for i, canonical in mapping.items()}
-        errors = _check_row(offset, values, by_name, choices, today)
+        errors = _check_row(line, values, self.by_name, self.choices, self.today)
         data = None
         if not errors:
-            form.data = _form_data(values, by_name, choices)
+            form = self.form
+            form.data = _form_data(values, self.by_name, self.choices)
             form._errors = None
             if form.is_valid():
                 data = dict(form.cleaned_data)
             else:
                 for name, messages in form.errors.items():
-                    errors.extend(RowError(offset, labels.get(name, name), m) for m in messages)
+                    errors.extend(RowError(line, labels.get(name, name), m) for m in messages)
         if data is not None:
-            first = seen_cins.setdefault(data["cin"], offset)
-            if first != offset:
+            first = self.seen_cins.setdefault(data["cin"], line)
+            if first != line:
                 errors.append(
                     RowError(
-                        offset,
+                        line,
                         labels["cin"],
                         _("This CIN is already on row %(row)s of the file.") % {"row": first},
                     )
@@ -362,11 +560,57 @@ def parse_and_check(*, file_name: str, content: bytes, centre, progress=None) ->
         for err in errors:
             if err.column in mapping.values():
                 err.column = labels.get(err.column, err.column)
-        checked.errors.extend(errors)
-        if data is not None and not errors:
-            checked.rows.append((offset, data))
-        if progress and offset % 500 == 0:
-            progress(offset - 1, checked.total)
+        return (None if errors else data), errors
+
+
+def count_rows(*, file_name: str, content: bytes) -> int:
+    """The rows below the header, reading the whole file once without checking them (cheap; it
+    refuses a file over a cap before any row is checked)."""
+    return max(0, sum(1 for _row in iter_table(file_name, content)) - 1)
+
+
+def checked_rows(
+    *, file_name: str, content: bytes, centre
+) -> Iterator[tuple[int, dict | None, list[RowError]]]:
+    """(line, cleaned data or None, errors) for every row below the header, read and checked one
+    at a time. Raises FileRejected when the file cannot be read."""
+    rows = iter_table(file_name, content)
+    header = next(rows, None)
+    if header is None:
+        raise FileRejected(_("The file is empty."))
+    checker = _RowChecker(centre, _map_header(header))
+    for line, raw in enumerate(rows, start=2):
+        data, errors = checker.check(line, raw)
+        yield line, data, errors
+
+
+PROGRESS_EVERY = 500
+
+
+def parse_and_check(
+    *, file_name: str, content: bytes, centre, progress=None, keep_rows: bool = True
+) -> CheckedFile:
+    """Read the file and check every row. Raises FileRejected when the file cannot be read.
+
+    The file is read twice, one row at a time: once to count its rows (and refuse it over a cap
+    before any work), once to check them; `progress(done, total)` is called every 500 rows.
+    With `keep_rows=False` the clean rows are not kept (only their CINs and the first ten)."""
+    total = count_rows(file_name=file_name, content=content)
+    checked = CheckedFile(total=total)
+    if progress:
+        progress(0, total)
+    for line, data, errors in checked_rows(file_name=file_name, content=content, centre=centre):
+        checked.add_errors(errors)
+        if data is not None:
+            checked.cins.add(data["cin"])
+            if keep_rows:
+                checked.rows.append((line, data))
+            if len(checked.sample) < 10:
+                checked.sample.append((line, data))
+        if progress and (line - 1) % PROGRESS_EVERY == 0:
+            progress(line - 1, total)
+    if progress:
+        progress(total, total)
     return checked
 
 

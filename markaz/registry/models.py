@@ -217,9 +217,17 @@ class MergeRecord(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One file imported into the registry. The file's hash makes a re-import add nobody."""
+    """One file imported into the registry. The file's hash makes a re-import add nobody.
+
+    An uploaded file is checked in the background (`checking`), then either shows its preview
+    (`previewed`) or its errors (`invalid`, the file itself dropped); a previewed file is imported
+    in the background (`running`, then `done`). `failed`: the check or the import stopped (an
+    error, or a worker that died and was reaped); `checked_at` tells which, and either can be
+    started again."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        INVALID = "invalid", _("Has errors")
         PREVIEWED = "previewed", _("Previewed")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Imported")
@@ -235,15 +243,33 @@ class ImportBatch(models.Model):
     rows_existing = models.PositiveIntegerField(default=0)
     duplicates_flagged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # What the check found: {"total", "new", "existing", "errors", "sample": first clean rows}
+    # (the sample is dropped once the file is imported).
+    preview = models.JSONField(default=dict, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
     job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One check at a time per file and centre: the same file uploaded twice while it is
+            # being checked shows the check under way.
+            models.UniqueConstraint(
+                fields=["centre", "sha256"],
+                condition=models.Q(status="checking"),
+                name="import_batch_one_check_per_file",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.file_name
+
+    @property
+    def check_failed(self) -> bool:
+        """The check stopped before it finished (nothing to import yet: check it again)."""
+        return self.status == self.Status.FAILED and self.checked_at is None
 
 
 class IntakeConflict(models.Model):

@@ -287,9 +287,49 @@ def merge_record_get_for_user(user, pk) -> MergeRecord:
 
 def import_batch_get_for_user(user, pk) -> ImportBatch:
     try:
-        return ImportBatch.objects.get(pk=pk, centre_id=_registry_writer_centre_id(user))
+        return ImportBatch.objects.defer("content").get(
+            pk=pk, centre_id=_registry_writer_centre_id(user)
+        )
     except (ImportBatch.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def import_batch_view(batch: ImportBatch) -> dict:
+    """What a file's page shows: its job's progress while it is checked or imported, then its
+    preview (counts, first rows, an earlier import of the same file) or its errors."""
+    import datetime as dt
+
+    from markaz.core.models import Job
+
+    job = Job.objects.filter(pk=batch.job_id).first() if batch.job_id else None
+    preview = batch.preview or {}
+    sample = []
+    for row in preview.get("sample", []):
+        row = dict(row)
+        if row.get("birth_date"):
+            row["birth_date"] = dt.date.fromisoformat(row["birth_date"])
+        sample.append(row)
+    previous = (
+        ImportBatch.objects.filter(
+            centre_id=batch.centre_id, sha256=batch.sha256, status=ImportBatch.Status.DONE
+        )
+        .exclude(pk=batch.pk)
+        .defer("content")
+        .first()
+        if batch.status == ImportBatch.Status.PREVIEWED
+        else None
+    )
+    shown = len(batch.errors)
+    return {
+        "batch": batch,
+        "job": job,
+        "working": batch.status in (ImportBatch.Status.CHECKING, ImportBatch.Status.RUNNING),
+        "summary": preview,
+        "sample": sample,
+        "previous": previous,
+        "errors": batch.errors,
+        "more_errors": max(0, preview.get("errors", shown) - shown),
+    }
 
 
 def import_batches_for_user(user):

@@ -694,8 +694,31 @@ def merge_undo(*, record: MergeRecord, actor) -> None:
 # --- File import -------------------------------------------------------------------------------
 
 
+def _import_counts(*, centre, checked) -> dict:
+    """What the check of a file found: rows, new people, people already registered, errors."""
+    cins = sorted(checked.cins)
+    existing = 0
+    for i in range(0, len(cins), 1000):
+        existing += Person.objects.filter(centre=centre, cin__in=cins[i : i + 1000]).count()
+    return {
+        "total": checked.total,
+        "new": len(cins) - existing,
+        "existing": existing,
+        "errors": checked.error_count,
+    }
+
+
+def _previous_import(*, centre, sha: str):
+    from .models import ImportBatch
+
+    return ImportBatch.objects.filter(
+        centre=centre, sha256=sha, status=ImportBatch.Status.DONE
+    ).first()
+
+
 def import_preview(*, centre, file_name: str, content: bytes, actor):
-    """Check a file and, when it has no error, keep it for the commit step.
+    """Check a file at once and, when it has no error, keep it for the commit step (the web
+    pages check in the background instead: `import_upload`).
 
     Returns (batch or None, checked file, summary). A file with errors writes nothing at all.
     Raises imports.FileRejected when the file cannot be read.
@@ -706,23 +729,9 @@ def import_preview(*, centre, file_name: str, content: bytes, actor):
     from .models import ImportBatch
 
     checked = parse_and_check(file_name=file_name, content=content, centre=centre)
-    cins = [data["cin"] for _line, data in checked.rows]
-    existing = (
-        set(Person.objects.filter(centre=centre, cin__in=cins).values_list("cin", flat=True))
-        if cins
-        else set()
-    )
     sha = hashlib.sha256(content).hexdigest()
-    previous = ImportBatch.objects.filter(
-        centre=centre, sha256=sha, status=ImportBatch.Status.DONE
-    ).first()
-    summary = {
-        "total": checked.total,
-        "new": len(cins) - len(existing),
-        "existing": len(existing),
-        "errors": len(checked.errors),
-        "previous": previous,
-    }
+    summary = _import_counts(centre=centre, checked=checked)
+    summary["previous"] = _previous_import(centre=centre, sha=sha)
     if not checked.ok:
         return None, checked, summary
     batch = ImportBatch.objects.create(
@@ -731,9 +740,148 @@ def import_preview(*, centre, file_name: str, content: bytes, actor):
         sha256=sha,
         content=content,
         rows_total=checked.total,
+        preview={k: v for k, v in summary.items() if k != "previous"},
+        checked_at=timezone.now(),
         created_by=actor,
     )
     return batch, checked, summary
+
+
+def _import_check_queue(*, batch, actor) -> None:
+    """Give `batch` a new job and queue its check once the transaction commits."""
+    from django.utils.translation import get_language
+
+    from markaz.core.services import job_create
+
+    from .tasks import import_check_task
+
+    job = job_create(kind="registry_import_check", centre=batch.centre, created_by=actor)
+    batch.job = job
+    batch.save(update_fields=["job"])
+    language = get_language() or "fr"
+    transaction.on_commit(
+        lambda: import_check_task.enqueue(batch_id=batch.pk, job_id=str(job.pk), language=language)
+    )
+
+
+def import_upload(*, centre, file_name: str, content: bytes, actor):
+    """Keep an uploaded file and queue its check (every row read and checked) in the
+    background; the batch's page shows the progress, then the preview. The same file uploaded
+    again while it is being checked or imported gives that batch: no second job.
+    Raises imports.FileRejected at once for a file that is neither CSV nor XLSX or is too big."""
+    import hashlib
+
+    from .imports import FileRejected, file_kind
+    from .limits import MAX_FILE_BYTES
+    from .models import ImportBatch
+
+    if len(content) > MAX_FILE_BYTES:
+        raise FileRejected(
+            _("The file is larger than %(mb)s MB. Split it into smaller files.")
+            % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    file_kind(file_name, content[:4])
+    sha = hashlib.sha256(content).hexdigest()
+    working = (ImportBatch.Status.CHECKING, ImportBatch.Status.RUNNING)
+    with transaction.atomic():
+        current = ImportBatch.objects.filter(centre=centre, sha256=sha, status__in=working)
+        if (batch := current.first()) is not None:
+            return batch
+        try:
+            with transaction.atomic():
+                batch = ImportBatch.objects.create(
+                    centre=centre,
+                    file_name=file_name[:200],
+                    sha256=sha,
+                    content=content,
+                    status=ImportBatch.Status.CHECKING,
+                    created_by=actor,
+                )
+        except IntegrityError:  # the same file, uploaded at the same moment
+            return ImportBatch.objects.get(
+                centre=centre, sha256=sha, status=ImportBatch.Status.CHECKING
+            )
+        _import_check_queue(batch=batch, actor=actor)
+        audit_record(actor=actor, action="registry_import_upload", centre=centre, obj=batch)
+    return batch
+
+
+def import_check_again(*, batch, actor):
+    """Check again a file whose check stopped (an error, or a worker that died and was reaped).
+    Returns the batch being checked (another one when the same file is being checked)."""
+    from .models import ImportBatch
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not batch.check_failed:
+            raise ValidationError(_("This file is not waiting to be checked again."))
+        batch.status = ImportBatch.Status.CHECKING
+        batch.errors = []
+        try:
+            with transaction.atomic():
+                batch.save(update_fields=["status", "errors"])
+        except IntegrityError:
+            return ImportBatch.objects.get(
+                centre=batch.centre, sha256=batch.sha256, status=ImportBatch.Status.CHECKING
+            )
+        _import_check_queue(batch=batch, actor=actor)
+    return batch
+
+
+def import_check(*, batch_id: int, progress=None) -> dict:
+    """The background check of an uploaded file: every row read (one at a time) and checked.
+    A clean file becomes `previewed`, with its counts and its first rows; a file with errors
+    becomes `invalid`, with its errors, and its content is dropped (nothing will be imported
+    from it)."""
+    from .imports import FileRejected, RowError, parse_and_check
+    from .models import ImportBatch
+
+    batch = ImportBatch.objects.select_related("centre__commune").get(pk=batch_id)
+    if batch.status != ImportBatch.Status.CHECKING:
+        return {"status": batch.status}
+    centre = batch.centre
+    try:
+        checked = parse_and_check(
+            file_name=batch.file_name,
+            content=bytes(batch.content),
+            centre=centre,
+            progress=progress,
+            keep_rows=False,
+        )
+    except FileRejected as exc:
+        batch.status = ImportBatch.Status.INVALID
+        batch.errors = [RowError(0, "", str(exc)).as_dict()]
+        batch.preview = {"total": 0, "new": 0, "existing": 0, "errors": 1, "rejected": True}
+    else:
+        counts = _import_counts(centre=centre, checked=checked)
+        batch.rows_total = checked.total
+        if checked.ok:
+            batch.status = ImportBatch.Status.PREVIEWED
+            sample = [
+                {"line": line, **{k: _json_value(v) for k, v in data.items() if k in SAMPLED}}
+                for line, data in checked.sample
+            ]
+            batch.preview = dict(counts, sample=sample)
+        else:
+            batch.status = ImportBatch.Status.INVALID
+            batch.errors = [e.as_dict() for e in checked.errors[:IMPORT_ERRORS_SHOWN]]
+            batch.preview = counts
+    batch.checked_at = timezone.now()
+    fields = ["status", "errors", "preview", "rows_total", "checked_at"]
+    if batch.status == ImportBatch.Status.INVALID:
+        batch.content = b""  # nothing will come of it: keep no personal data
+        fields.append("content")
+    batch.save(update_fields=fields)
+    return {"status": batch.status, **{k: v for k, v in batch.preview.items() if k != "sample"}}
+
+
+# The errors a checked file keeps to show (the rest are counted), and the columns of its sample.
+IMPORT_ERRORS_SHOWN = 300
+SAMPLED = ("first_name_latin", "last_name_latin", "cin", "birth_date")
+
+
+def _json_value(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def import_commit(*, batch, actor):
@@ -745,10 +893,17 @@ def import_commit(*, batch, actor):
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        # A failed import (an error, or a worker that died: core's `job_reap`) wrote nothing
-        # (the import is one transaction) and can be started again.
-        if batch.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.FAILED):
+        # A failed import (an error, or a worker that died: core's `job_reap`) is started again:
+        # what it had written is kept and counted, nobody is written twice.
+        if batch.status in (ImportBatch.Status.RUNNING, ImportBatch.Status.DONE):
             raise ValidationError(_("This file has already been imported."))
+        if batch.checked_at is None or batch.status not in (
+            ImportBatch.Status.PREVIEWED,
+            ImportBatch.Status.FAILED,
+        ):
+            raise ValidationError(
+                _("This file has not been checked, or it has errors: it cannot be imported.")
+            )
         job = job_create(
             kind="registry_import", centre=batch.centre, created_by=actor, total=batch.rows_total
         )
@@ -762,85 +917,148 @@ def import_commit(*, batch, actor):
     return job
 
 
+# Rows written per transaction by an import: progress shows between them, and a worker that
+# dies loses at most one chunk (the import started again skips what was written).
+IMPORT_CHUNK_ROWS = 500
+
+
 def import_run(*, batch_id: int, job_id=None, progress=None) -> dict:
-    """Import every row of a checked file, all or nothing. The same file twice adds nobody:
+    """Import every row of a checked file. The file is checked again first, as a whole: a file
+    with any error writes nothing. Then its rows are read again one at a time and written in
+    chunks of IMPORT_CHUNK_ROWS, one transaction each, with progress. The same file twice adds
+    nobody, and an import started again after a crash writes only what the first run had not:
     a row whose CIN is already registered is counted, not written again."""
-    from .imports import parse_and_check
+    from .imports import checked_rows, parse_and_check
     from .models import ImportBatch
 
     batch = ImportBatch.objects.select_related("centre__commune").get(pk=batch_id)
     centre = batch.centre
+    content = bytes(batch.content)
+    total = batch.rows_total
+
+    # Progress: the check is the first half of the work, the writing the second.
+    def check_progress(done, of):
+        if progress:
+            progress(done // 2, of)
+
     checked = parse_and_check(
-        file_name=batch.file_name, content=bytes(batch.content), centre=centre, progress=progress
+        file_name=batch.file_name,
+        content=content,
+        centre=centre,
+        progress=check_progress,
+        keep_rows=False,
     )
+    total = checked.total
     if not checked.ok:
         batch.status = ImportBatch.Status.FAILED
         batch.errors = [e.as_dict() for e in checked.errors[:500]]
         batch.save(update_fields=["status", "errors"])
-        return {"created": 0, "existing": 0, "errors": len(checked.errors)}
+        return {"created": 0, "existing": 0, "errors": checked.error_count}
+    del checked
     rules = centre_eligibility_rules(centre)
     today = timezone.localdate()
     communes = {c.code: c for c in Commune.objects.filter(province_id=centre.commune.province_id)}
-    with transaction.atomic():
-        taken = set(Person.objects.filter(centre=centre).values_list("cin", flat=True))
-        new_people = []
-        existing = 0
-        for _line, data in checked.rows:
-            if data["cin"] in taken:
-                existing += 1
-                continue
-            taken.add(data["cin"])
+    ours = set(Person.objects.filter(import_batch=batch).values_list("cin", flat=True))
+    taken = set(Person.objects.filter(centre=centre).values_list("cin", flat=True))
+    index = centre_dedup_index(centre)
+    created = existing = done = 0
+    chunk: list[dict] = []
+
+    def write(chunk):
+        nonlocal created
+        with transaction.atomic():
+            created += len(_import_write(batch, chunk, index, rules, today, communes))
+
+    for _line, data, _errors in checked_rows(
+        file_name=batch.file_name, content=content, centre=centre
+    ):
+        done += 1
+        if data is None:  # checked clean a moment ago: the registry changed under the import
+            continue
+        cin = data["cin"]
+        if cin in ours:
+            pass  # written by an earlier run of this import, which stopped
+        elif cin in taken:
+            existing += 1
+        else:
+            taken.add(cin)
             data = dict(data, commune=communes.get(data["commune"]) if data["commune"] else None)
-            person = _person_from_data(centre=centre, data=data, source=Source.IMPORT)
-            person.import_batch = batch
-            _apply_eligibility(person, rules, today)
-            new_people.append(person)
-        index = centre_dedup_index(centre)
-        Person.objects.bulk_create(new_people, batch_size=1000)
-        PersonSearchToken.objects.bulk_create(person_tokens_build(new_people), batch_size=5000)
-        now = timezone.now()
-        Consent.objects.bulk_create(
-            [
-                Consent(
-                    person=p,
-                    purpose=CONSENT_PURPOSE,
-                    text_version=CONSENT_VERSION,
-                    language=p.preferred_language,
-                    method=Consent.Method.PAPER,
-                    given_at=now,
-                    recorded_by=batch.created_by,
-                )
-                for p in new_people
-            ],
-            batch_size=1000,
-        )
-        flags = {}
-        for person in new_people:
-            record = person_record(person)
-            for match in index.candidates(record):
-                pair = tuple(sorted((person.pk, match.existing_id)))
-                flags.setdefault(
-                    pair,
-                    DuplicateFlag(
-                        centre=centre,
-                        person_id=pair[0],
-                        other_id=pair[1],
-                        score=match.score,
-                        reasons=list(match.reasons),
-                    ),
-                )
-            index.add(record)
-        DuplicateFlag.objects.bulk_create(flags.values(), batch_size=1000, ignore_conflicts=True)
+            chunk.append(data)
+        if len(chunk) >= IMPORT_CHUNK_ROWS:
+            write(chunk)
+            chunk = []
+            if progress:
+                progress(total // 2 + done // 2, total)
+    if chunk:
+        write(chunk)
+    rows_new = Person.objects.filter(import_batch=batch).count()
+    flags = DuplicateFlag.objects.filter(
+        Q(person__import_batch=batch) | Q(other__import_batch=batch)
+    ).count()
+    with transaction.atomic():
         batch.status = ImportBatch.Status.DONE
-        batch.rows_new = len(new_people)
+        batch.rows_new = rows_new
         batch.rows_existing = existing
-        batch.duplicates_flagged = len(flags)
-        batch.save(update_fields=["status", "rows_new", "rows_existing", "duplicates_flagged"])
+        batch.duplicates_flagged = flags
+        batch.preview = {k: v for k, v in batch.preview.items() if k != "sample"}
+        batch.save(
+            update_fields=["status", "rows_new", "rows_existing", "duplicates_flagged", "preview"]
+        )
         audit_record(
             actor=batch.created_by,
             action="registry_import",
             centre=centre,
             obj=batch,
-            detail={"new": len(new_people), "existing": existing, "flags": len(flags)},
+            detail={"new": rows_new, "existing": existing, "flags": flags},
         )
-    return {"created": len(new_people), "existing": existing, "flags": len(flags)}
+    if progress:
+        progress(total, total)
+    return {"created": created, "existing": existing, "flags": flags}
+
+
+def _import_write(batch, rows: list[dict], index, rules, today, communes) -> list[Person]:
+    """Write one chunk of an import: its people, their search tokens and paper consents, and the
+    likely duplicates they make with the registry (`index`, which then holds them too)."""
+    centre = batch.centre
+    new_people = []
+    for data in rows:
+        person = _person_from_data(centre=centre, data=data, source=Source.IMPORT)
+        person.import_batch = batch
+        _apply_eligibility(person, rules, today)
+        new_people.append(person)
+    Person.objects.bulk_create(new_people, batch_size=1000)
+    PersonSearchToken.objects.bulk_create(person_tokens_build(new_people), batch_size=5000)
+    now = timezone.now()
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                person=p,
+                purpose=CONSENT_PURPOSE,
+                text_version=CONSENT_VERSION,
+                language=p.preferred_language,
+                method=Consent.Method.PAPER,
+                given_at=now,
+                recorded_by=batch.created_by,
+            )
+            for p in new_people
+        ],
+        batch_size=1000,
+    )
+    flags = {}
+    for person in new_people:
+        record = person_record(person)
+        for match in index.candidates(record):
+            pair = tuple(sorted((person.pk, match.existing_id)))
+            flags.setdefault(
+                pair,
+                DuplicateFlag(
+                    centre=centre,
+                    person_id=pair[0],
+                    other_id=pair[1],
+                    score=match.score,
+                    reasons=list(match.reasons),
+                ),
+            )
+        index.add(record)
+    DuplicateFlag.objects.bulk_create(flags.values(), batch_size=1000, ignore_conflicts=True)
+    return new_people

@@ -27,4 +27,5 @@ urlpatterns = [
     path("registry/import/template.csv", views.import_template, name="import_template"),
     path("registry/import/<int:pk>/", views.import_detail, name="import_detail"),
     path("registry/import/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("registry/import/<int:pk>/check/", views.import_check_again, name="import_check_again"),
 ]

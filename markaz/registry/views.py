@@ -267,28 +267,21 @@ def merge_undo(request, pk: int):
 
 @role_required(*REGISTRY_WRITE_ROLES)
 def import_upload(request):
+    """Upload a file: it is kept and checked in the background; its page shows the progress,
+    then the preview."""
     centre = user_centre(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "batches": selectors.import_batches_for_user(request.user)[:10]}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch, checked, summary = services.import_preview(
+            batch = services.import_upload(
                 centre=centre, file_name=upload.name, content=upload.read(), actor=request.user
             )
         except FileRejected as exc:
             form.add_error("file", str(exc))
         else:
-            context.update(
-                {
-                    "batch": batch,
-                    "errors": checked.errors[:300],
-                    "more_errors": max(0, len(checked.errors) - 300),
-                    "summary": summary,
-                    "sample": checked.rows[:10],
-                }
-            )
-            return render(request, "registry/import_preview.html", context)
+            return redirect("registry:import_detail", pk=batch.pk)
+    context = {"form": form, "batches": selectors.import_batches_for_user(request.user)[:10]}
     return render(request, "registry/import_upload.html", context)
 
 
@@ -297,17 +290,31 @@ def import_upload(request):
 def import_commit(request, pk: int):
     batch = selectors.import_batch_get_for_user(request.user, pk)
     try:
-        job = services.import_commit(batch=batch, actor=request.user)
+        services.import_commit(batch=batch, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("registry:import_detail", pk=batch.pk)
-    return redirect("core:job_detail", pk=job.pk)
+    return redirect("registry:import_detail", pk=batch.pk)
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def import_check_again(request, pk: int):
+    batch = selectors.import_batch_get_for_user(request.user, pk)
+    try:
+        batch = services.import_check_again(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("registry:import_detail", pk=batch.pk)
 
 
 @role_required(*REGISTRY_WRITE_ROLES)
 def import_detail(request, pk: int):
+    """A file's page: the progress of its check or import (polled), then its preview, errors or
+    result."""
     batch = selectors.import_batch_get_for_user(request.user, pk)
-    return render(request, "registry/import_detail.html", {"batch": batch})
+    context = selectors.import_batch_view(batch)
+    template = "registry/_import_batch.html" if request.htmx else "registry/import_detail.html"
+    return render(request, template, context)
 
 
 @role_required(*REGISTRY_WRITE_ROLES)

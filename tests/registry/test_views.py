@@ -249,27 +249,35 @@ def test_import_through_the_screens(
 
     content = "\n".join(",".join(r) for r in template_rows()).encode()
     client = as_user(client, coordinator)
-    preview = client.post(
-        reverse("registry:import_upload"), {"file": SimpleUploadedFile("p.csv", content)}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the check, in the background
+        uploaded = client.post(
+            reverse("registry:import_upload"), {"file": SimpleUploadedFile("p.csv", content)}
+        )
+    preview = client.get(uploaded["Location"])
     assert preview.status_code == 200 and Person.objects.count() == 0
     batch = preview.context["batch"]
+    assert batch.status == "previewed" and preview.context["summary"]["new"] == 2
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("registry:import_commit", args=[batch.pk]))
-    job_page = client.get(response["Location"])
-    assert job_page.status_code == 200 and job_page.context["job"].status == "done"
+    done_page = client.get(response["Location"])
+    assert done_page.status_code == 200 and done_page.context["job"].status == "done"
+    assert done_page.context["batch"].status == "done"
     assert Person.objects.count() == 2
 
 
-def test_import_bad_file_shows_errors_in_arabic(client, coordinator):
+def test_import_bad_file_shows_errors_in_arabic(
+    client, coordinator, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = as_user(client, coordinator)
     client.cookies["markaz_language"] = "ar"
-    response = client.post(
-        reverse("registry:import_upload"),
-        {"file": SimpleUploadedFile("p.csv", "nom,prénom\né".encode("latin-1"))},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the check, in the background
+        uploaded = client.post(
+            reverse("registry:import_upload"),
+            {"file": SimpleUploadedFile("p.csv", "nom,prénom\né".encode("latin-1"))},
+        )
+    response = client.get(uploaded["Location"])
     assert response.status_code == 200
     assert "UTF-8" in response.content.decode()
     assert Person.objects.count() == 0
