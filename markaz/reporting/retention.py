@@ -102,7 +102,9 @@ def _querysets(today: dt.date, config: dict):
     door_events = DoorEvent.objects.filter(at__lt=presence_cut)
 
     import_cut = _midnight(today - dt.timedelta(days=config["imports_days"]))
-    import_files = ImportBatch.objects.filter(created_at__lt=import_cut).exclude(content=b"")
+    import_files = ImportBatch.objects.filter(created_at__lt=import_cut).exclude(
+        content=b"", preview={}
+    )
     conflicts = IntakeConflict.objects.filter(received_at__lt=import_cut)
     return applicants, learners, presences, door_events, import_files, conflicts
 
@@ -140,7 +142,8 @@ def retention_apply(
     _, _, presences, door_events, import_files, conflicts = _querysets(today, config)
     presences.delete()
     door_events.delete()
-    import_files.update(content=b"")
+    # The preview keeps the file's first rows (names, CIN, birth dates): it goes with the file.
+    import_files.update(content=b"", preview={})
     conflicts.delete()
     audit_record(actor=actor, action="retention_apply", detail={"counts": plan.counts(), **config})
     return plan

@@ -60,6 +60,14 @@ def world(centre):
     )
     IntakeConflict.objects.create(centre=centre, existing=learner, submitted={"cin": learner.cin})
     ImportBatch.objects.create(centre=centre, file_name="a.csv", sha256="0" * 64, content=b"x,y")
+    # A file checked but never imported: no content kept, but its preview shows the first rows.
+    ImportBatch.objects.create(
+        centre=centre,
+        file_name="b.csv",
+        sha256="1" * 64,
+        content=b"",
+        preview={"rows": [{"cin": "AB123456", "last_name": "Synthétique"}]},
+    )
     return w
 
 
@@ -82,7 +90,7 @@ def test_dry_run_lists_per_rule_and_changes_nothing(centre, world, monkeypatch):
         "learners": 20 + 8 + 6,
         "presences": 1,
         "door_events": 0,
-        "import_files": 1,
+        "import_files": 2,
         "intake_conflicts": 1,
     }
     assert sorted(Person.objects.values_list("first_name_latin", flat=True)) == names
@@ -125,7 +133,8 @@ def test_apply_deletes_old_presences_and_import_copies(centre, world):
     assert plan.presences == 1
     assert not Presence.objects.exists() and not DoorEvent.objects.exists()
     assert not IntakeConflict.objects.exists()
-    assert bytes(ImportBatch.objects.get().content) == b""
+    assert [bytes(b.content) for b in ImportBatch.objects.all()] == [b"", b""]
+    assert [b.preview for b in ImportBatch.objects.all()] == [{}, {}]
 
 
 def test_apply_is_one_transaction(centre, world, monkeypatch):
