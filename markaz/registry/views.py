@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required, user_centre
 from markaz.core.confirm import confirm_page, confirmed
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 from markaz.territory.selectors import communes_of_province
 
@@ -20,6 +21,7 @@ from .consent import notice_paragraphs
 from .forms import (
     ImportUploadForm,
     ObjectionForm,
+    ReadLogSearchForm,
     RegistrySearchForm,
     StaffIntakeForm,
     StaffPersonForm,
@@ -56,6 +58,9 @@ def person_list(request):
     full = selectors.sees_whole_registry(request.user)
     if not full:  # a trainer or a mentor: their own people, what their work needs of them
         page.object_list = [selectors.person_card(request.user, p) for p in page.object_list]
+    else:
+        page.object_list = list(page.object_list)
+    personal_data_read(user=request.user, persons=page.object_list, kind=Kind.LIST, request=request)
     template = "registry/_person_rows.html" if request.htmx else "registry/person_list.html"
     return render(
         request,
@@ -68,6 +73,7 @@ def person_list(request):
 def person_detail(request, pk: int):
     if not selectors.sees_whole_registry(request.user):
         card = selectors.person_card_for_user(request.user, pk)
+        personal_data_read(user=request.user, persons=[card], kind=Kind.PAGE, request=request)
         return render(request, "registry/person_card.html", {"person": card})
     person = selectors.person_get_for_user(request.user, pk)
     if person.is_merged:
@@ -85,6 +91,9 @@ def person_detail(request, pk: int):
         "corrections": selectors.person_corrections(person),
         "objections": person.objections.select_related("recorded_by"),
     }
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
+    if context["can_write"]:  # read after this visit's own row is written: it shows first
+        context["reads"] = selectors.person_reads(person).order_by("-at", "-pk")[:5]
     return render(request, "registry/person_detail.html", context)
 
 
@@ -330,7 +339,7 @@ def person_export(request, pk: int):
     the same records as JSON. Producing it is recorded."""
     person = selectors.person_get_for_coordinator(request.user, pk)
     lang = request.GET.get("lang") or get_language() or "fr"
-    content = person_file_zip(person=person, actor=request.user, lang=lang, via="page")
+    content = person_file_zip(person=person, actor=request.user, lang=lang, request=request)
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="markaz-person-{person.pk}.zip"'
     response["Cache-Control"] = "no-store"
@@ -465,3 +474,51 @@ def person_erase(request, pk: int):
     else:
         messages.success(request, _("The person's identity is erased."))
     return redirect("registry:person_detail", pk=person.pk)
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def read_log(request):
+    """Who read what: the centre's read log, searchable by person, staff member, dates and kind
+    (coordinators and administrators). The page names persons, so showing it is a read too."""
+    form = ReadLogSearchForm(
+        request.GET or None, staff_queryset=selectors.read_log_staff(request.user)
+    )
+    filters = {}
+    status = 200
+    if request.GET and not form.is_valid():
+        status = 400
+    elif form.is_bound:
+        data = form.cleaned_data
+        filters = {
+            "person": data["person"].strip(),
+            "staff": data["staff"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "kind": data["kind"],
+        }
+    reads = selectors.read_log_for_user(request.user, **filters) if status == 200 else []
+    page = Paginator(reads, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    searched = []
+    if filters.get("person"):
+        searched = list(
+            selectors.person_search(request.user, filters["person"]).values_list("pk", flat=True)
+        )
+        if filters["person"].isdigit():
+            searched.append(int(filters["person"]))
+    shown = selectors.read_persons(page.object_list, person_ids=searched)
+    rows = [(read, shown.get(read.pk, [])) for read in page.object_list]
+    personal_data_read(
+        user=request.user,
+        persons=[p for _read, persons in rows for p in persons],
+        kind=Kind.LIST,
+        request=request,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/read_log.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+        status=status,
+    )
