@@ -136,6 +136,7 @@ def person_edit(request, pk: int):
         else:
             messages.success(request, _("The changes are saved."))
             return redirect("registry:person_detail", pk=person.pk)
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
     return render(request, "registry/person_form.html", {"form": form, "person": person})
 
 
@@ -146,14 +147,23 @@ def person_edit(request, pk: int):
 def duplicate_list(request):
     flags = selectors.duplicate_flags_for_user(request.user)
     page = Paginator(flags, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    merges = list(selectors.merge_records_for_user(request.user)[:20])
+    conflicts = list(selectors.intake_conflicts_for_user(request.user)[:20])
+    personal_data_read(
+        user=request.user,
+        persons=[
+            *(pk for f in page.object_list for pk in (f.person_id, f.other_id)),
+            *(pk for m in merges for pk in (m.kept_id, m.merged_id)),
+            *(c.existing_id for c in conflicts),
+        ],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(
         request,
         "registry/duplicate_list.html",
-        {
-            "page": page,
-            "merges": selectors.merge_records_for_user(request.user)[:20],
-            "conflicts": selectors.intake_conflicts_for_user(request.user)[:20],
-        },
+        {"page": page, "merges": merges, "conflicts": conflicts},
     )
 
 
@@ -185,6 +195,9 @@ def duplicate_review(request, pk: int):
         )
         for f in PERSON_FIELDS
     ]
+    personal_data_read(
+        user=request.user, persons=[flag.person_id, flag.other_id], kind=Kind.PAGE, request=request
+    )
     return render(request, "registry/duplicate_review.html", {"flag": flag, "fields": fields})
 
 
