@@ -100,9 +100,12 @@ def test_the_database_refuses_raw_update_and_delete(coordinator, people, sql):
     """Bypassing Python (raw SQL, a database shell) meets the trigger: on SQLite and on
     PostgreSQL (run this file with DATABASE_URL=postgres://…)."""
     read = _one_read(coordinator, people)
-    with pytest.raises((DatabaseError, IntegrityError)) as refused:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises((DatabaseError, IntegrityError)) as refused,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert "append-only" in str(refused.value)
     read.refresh_from_db()
     assert read.kind == "page"
