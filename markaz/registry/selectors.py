@@ -571,13 +571,7 @@ def read_log_for_user(
     centre_id = _registry_writer_centre_id(user)
     reads = PersonalDataRead.objects.filter(centre_id=centre_id).select_related("user")
     if person:
-        ids = set(person_search(user, person).values_list("pk", flat=True))
-        if person.isdigit():
-            ids |= set(
-                Person.objects.filter(pk=int(person), centre_id=centre_id).values_list(
-                    "pk", flat=True
-                )
-            )
+        ids = read_log_person_ids(user, person)
         reads = reads.filter(
             pk__in=PersonalDataReadPerson.objects.filter(person_id__in=ids).values("read_id")
         )
@@ -591,6 +585,20 @@ def read_log_for_user(
     if kind:
         reads = reads.filter(kind=kind)
     return reads.order_by("-at", "-pk")
+
+
+def read_log_person_ids(user, query: str) -> list[int]:
+    """The persons a read-log search names: a short number is a person's id (as the log and
+    the person's page show it); anything else is searched as the registry does (names in either
+    script, CIN, phone)."""
+    query = query.strip()
+    if query.isdigit() and len(query) < 7:
+        return list(
+            Person.objects.filter(
+                pk=int(query), centre_id=_registry_writer_centre_id(user)
+            ).values_list("pk", flat=True)
+        )
+    return list(person_search(user, query).values_list("pk", flat=True))
 
 
 def read_log_staff(user):

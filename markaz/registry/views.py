@@ -514,11 +514,7 @@ def read_log(request):
     page.object_list = list(page.object_list)
     searched = []
     if filters.get("person"):
-        searched = list(
-            selectors.person_search(request.user, filters["person"]).values_list("pk", flat=True)
-        )
-        if filters["person"].isdigit():
-            searched.append(int(filters["person"]))
+        searched = selectors.read_log_person_ids(request.user, filters["person"])
     shown = selectors.read_persons(page.object_list, person_ids=searched)
     rows = [(read, shown.get(read.pk, [])) for read in page.object_list]
     personal_data_read(
