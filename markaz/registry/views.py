@@ -438,6 +438,7 @@ def person_objection(request, pk: int):
             messages.success(request, _("The objection is recorded and applies from now on."))
             return redirect("registry:person_detail", pk=person.pk)
     status = 400 if form.errors else 200
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
     return render(
         request,
         "registry/person_objection.html",
@@ -459,6 +460,7 @@ def person_erase(request, pk: int):
             refusal = _("This record is already anonymised.")
         elif person.is_merged:
             refusal = _("This record was merged: erase the record it was merged into.")
+        personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
         return confirm_page(
             request,
             title=_("Erase the identity of %(name)s") % {"name": person.full_name_latin},

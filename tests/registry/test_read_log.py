@@ -248,3 +248,24 @@ def test_the_screen_in_arabic_and_french(client, coordinator, person):
         reverse("registry:read_log"), headers={"accept-language": "fr"}
     ).content.decode()
     assert "Qui a lu quoi" in html and "Dossier complet" in html
+
+
+def test_erasure_keeps_the_reads_pointing_to_the_anonymous_record(client, coordinator, person):
+    client.force_login(coordinator)
+    client.get(reverse("registry:person_detail", args=[person.pk]))
+    services.person_erase(person=person, actor=coordinator)
+    person.refresh_from_db()
+    assert person.anonymised_at is not None and person.cin != "FK424242"
+    read = PersonalDataRead.objects.get(view="registry:person_detail")
+    assert persons_of(read) == {person.pk}
+    # The old name finds nothing any more; the record's number still finds its reads.
+    assert _read_ids(_log(client, person="Bennani")) == []
+    assert _read_ids(_log(client, person=str(person.pk))) == [read.pk]
+
+
+def test_objection_and_erasure_pages_are_reads(client, coordinator, person):
+    client.force_login(coordinator)
+    assert client.get(reverse("registry:person_objection", args=[person.pk])).status_code == 200
+    assert client.get(reverse("registry:person_erase", args=[person.pk])).status_code == 200
+    views = list(PersonalDataRead.objects.values_list("view", flat=True))
+    assert views == ["registry:person_erase", "registry:person_objection"]
