@@ -148,3 +148,10 @@ def test_when_the_log_cannot_be_written_the_person_is_not_shown(
     assert response.status_code == 500
     assert people[0].cin.encode() not in response.content
     assert not PersonalDataRead.objects.exists()
+
+
+def test_no_admin_screen_can_edit_or_delete_the_log():
+    from django.contrib import admin
+
+    assert PersonalDataRead not in admin.site._registry
+    assert PersonalDataReadPerson not in admin.site._registry
