@@ -557,10 +557,10 @@ def person_reads(person: Person | int):
 
 
 def read_log_for_user(
-    user, *, person: str = "", staff=None, date_from=None, date_to=None, kind: str = ""
+    user, *, person_ids=None, staff=None, date_from=None, date_to=None, kind: str = ""
 ):
-    """The read log of the coordinator's (administrator's) centre, newest first, filtered by a
-    person (id, name in either script, CIN or phone), a staff member, a date range (local days,
+    """The read log of the coordinator's (administrator's) centre, newest first, filtered by
+    persons (`read_log_person_ids`; None: anyone), a staff member, a date range (local days,
     both ends included) and a kind. 403 for any other role."""
     import datetime as dt
 
@@ -570,10 +570,9 @@ def read_log_for_user(
 
     centre_id = _registry_writer_centre_id(user)
     reads = PersonalDataRead.objects.filter(centre_id=centre_id).select_related("user")
-    if person:
-        ids = read_log_person_ids(user, person)
+    if person_ids is not None:
         reads = reads.filter(
-            pk__in=PersonalDataReadPerson.objects.filter(person_id__in=ids).values("read_id")
+            pk__in=PersonalDataReadPerson.objects.filter(person_id__in=person_ids).values("read_id")
         )
     if staff is not None:
         reads = reads.filter(user=staff)

@@ -504,8 +504,9 @@ def read_log(request):
         status = 400
     elif form.is_bound:
         data = form.cleaned_data
+        person = data["person"].strip()
         filters = {
-            "person": data["person"].strip(),
+            "person_ids": selectors.read_log_person_ids(request.user, person) if person else None,
             "staff": data["staff"],
             "date_from": data["date_from"],
             "date_to": data["date_to"],
@@ -514,10 +515,7 @@ def read_log(request):
     reads = selectors.read_log_for_user(request.user, **filters) if status == 200 else []
     page = Paginator(reads, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    searched = []
-    if filters.get("person"):
-        searched = selectors.read_log_person_ids(request.user, filters["person"])
-    shown = selectors.read_persons(page.object_list, person_ids=searched)
+    shown = selectors.read_persons(page.object_list, person_ids=filters.get("person_ids") or ())
     rows = [(read, shown.get(read.pk, [])) for read in page.object_list]
     personal_data_read(
         user=request.user,
