@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from markaz.core.access import has_role, role_required
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 
 from . import selectors, services
@@ -195,12 +196,16 @@ def kiosk_count(request):
 def roll_call(request):
     """Who is in the building now (the evacuation roll-call) and occupancy through the day."""
     centre = selectors.door_centre_for_user(request.user)
+    present = list(selectors.people_in_building(centre))
+    personal_data_read(
+        user=request.user, persons=[p.person_id for p in present], kind=Kind.LIST, request=request
+    )
     return render(
         request,
         "centre/roll_call.html",
         {
             "centre": centre,
-            "present": selectors.people_in_building(centre),
+            "present": present,
             "by_hour": selectors.occupancy_by_hour(centre, timezone.localdate()),
         },
     )
@@ -243,6 +248,7 @@ def person_badge(request, person_pk: int):
     """A learner's badge on screen (to show on a phone or print)."""
     person = selectors.person_for_badge(request.user, person_pk)
     badge = services.badge_for(person)
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
     return render(
         request,
         "centre/badge.html",
@@ -271,6 +277,9 @@ def cohort_badges_pdf(request, cohort_pk: int):
                 "qr": qr_svg(services.badge_token(badge), scale=3),
             }
         )
+    personal_data_read(
+        user=request.user, persons=[c["person"] for c in cards], kind=Kind.EXPORT, request=request
+    )
     html = render_to_string(
         "centre/badges_pdf.html", {"cohort": cohort, "cards": cards}, request=request
     )

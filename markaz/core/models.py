@@ -260,3 +260,97 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.subject}"
+
+
+class ReadRefused(Exception):
+    """The read log is append-only: a row is never changed nor deleted by the application."""
+
+
+class _AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ReadRefused("the read log is append-only: rows are never updated")
+
+    def delete(self):
+        raise ReadRefused("the read log is append-only: rows are never deleted")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ReadRefused("the read log is append-only: rows are never updated")
+
+    def update_or_create(self, *args, **kwargs):
+        raise ReadRefused("the read log is append-only: rows are never updated")
+
+
+class _AppendOnly(models.Model):
+    """Insert only: saving a stored row or deleting one raises (and the database's triggers,
+    `markaz.core.db_triggers`, refuse any UPDATE or DELETE that bypasses Python)."""
+
+    objects = _AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ReadRefused("the read log is append-only: rows are never updated")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadRefused("the read log is append-only: rows are never deleted")
+
+
+class PersonalDataRead(_AppendOnly):
+    """One access by a staff member (or the command line) to personal data: a person's page,
+    their whole file, an export or a list that names people. Who, when, from which page, and
+    which persons (`PersonalDataReadPerson`, one row per person shown). Written before the data
+    is shown (`markaz.core.readlog.personal_data_read`); never changed, never deleted."""
+
+    class Kind(models.TextChoices):
+        PAGE = "page", _("Page")
+        FILE = "file", _("Whole file")
+        EXPORT = "export", _("Export")
+        LIST = "list", _("List")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    centre = models.ForeignKey(
+        "centre.Centre", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices)
+    view = models.CharField(_("page"), max_length=100)
+    path = models.CharField(_("address"), max_length=300, blank=True)
+    count = models.PositiveIntegerField(_("persons"), default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("personal data read")
+        indexes = [models.Index(fields=["centre", "-at"], name="read_centre_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.kind} {self.view}"
+
+
+class PersonalDataReadPerson(_AppendOnly):
+    """One person named by one read. `person_id` is the registry's Person id, kept as a plain
+    number (core sits below the registry): erasure anonymises the person and keeps this row."""
+
+    read = models.ForeignKey(PersonalDataRead, on_delete=models.PROTECT, related_name="persons")
+    person_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["read_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["read", "person_id"], name="read_person_once")
+        ]
+        # "Who read this person's file": the person first, then the newest reads.
+        indexes = [models.Index(fields=["person_id", "-read"], name="read_by_person")]
+
+    def __str__(self) -> str:
+        return f"{self.read_id}:{self.person_id}"

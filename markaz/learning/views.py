@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.throttle import throttle_count, throttle_exceeded
 
 from . import selectors, services
@@ -66,6 +67,12 @@ def attendance(request, pk: int):
         else:
             messages.success(request, _("Attendance saved."))
             return redirect("learning:attendance", pk=session.pk)
+    personal_data_read(
+        user=request.user,
+        persons=[row.enrolment.person_id for row in rows],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(
         request,
         "learning/attendance.html",
@@ -104,6 +111,9 @@ def cohort_completion(request, pk: int):
         }
     )
     rows = selectors.cohort_learning_rows(cohort)
+    personal_data_read(
+        user=request.user, persons=[r["person"] for r in rows], kind=Kind.LIST, request=request
+    )
     return render(
         request,
         "learning/cohort_completion.html",
@@ -193,6 +203,9 @@ def evaluation(request, pk: int):
         else:
             messages.success(request, _("The evaluation is recorded."))
             return redirect("learning:cohort_completion", pk=enrolment.cohort_id)
+    personal_data_read(
+        user=request.user, persons=[enrolment.person_id], kind=Kind.PAGE, request=request
+    )
     return render(request, "learning/evaluation.html", {"enrolment": enrolment, "form": form})
 
 
@@ -203,6 +216,12 @@ def _verify_url(request, code: str) -> str:
 @role_required(*selectors.MANAGER_ROLES)
 def certificate_detail(request, pk: int):
     certificate = selectors.certificate_get_for_user(request.user, pk)
+    personal_data_read(
+        user=request.user,
+        persons=[certificate.enrolment.person_id],
+        kind=Kind.PAGE,
+        request=request,
+    )
     return render(
         request,
         "learning/certificate_detail.html",
@@ -219,6 +238,12 @@ def certificate_pdf(request, pk: int):
     from .pdf import certificate_pdf as render_pdf
 
     certificate = selectors.certificate_get_for_user(request.user, pk)
+    personal_data_read(
+        user=request.user,
+        persons=[certificate.enrolment.person_id],
+        kind=Kind.EXPORT,
+        request=request,
+    )
     pdf = render_pdf(certificate, _verify_url(request, certificate.code))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{certificate.code}.pdf"'

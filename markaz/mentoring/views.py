@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required, user_role
 from markaz.core.forms import query_day
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.roles import Role
 
 from . import selectors, services
@@ -104,6 +105,7 @@ def caseloads(request):
         {"person": p, "suggestion": suggestions[p.pk], "enrolment": enrolments.get(p.pk)}
         for p in youth
     ]
+    personal_data_read(user=request.user, persons=youth, kind=Kind.LIST, request=request)
     return render(
         request,
         "mentoring/caseloads.html",
@@ -196,11 +198,15 @@ def mentee_list(request):
     centre = selectors.mentoring_centre_for_user(request.user)
     is_manager = selectors.is_manager_of(request.user, centre.pk)
     mentor_id = _int(request.GET.get("mentor")) if is_manager else None
+    rows = selectors.mentee_rows(request.user, mentor_id=mentor_id)
+    personal_data_read(
+        user=request.user, persons=[r["person"] for r in rows], kind=Kind.LIST, request=request
+    )
     return render(
         request,
         "mentoring/mentee_list.html",
         {
-            "rows": selectors.mentee_rows(request.user, mentor_id=mentor_id),
+            "rows": rows,
             "is_manager": is_manager,
             "mentors": selectors.mentor_users(centre) if is_manager else [],
             "mentor_id": mentor_id,
@@ -240,6 +246,7 @@ def mentee_detail(request, pk: int):
             person, exclude_mentor_id=assignment.mentor_id if assignment else None
         )
         context["mentors"] = selectors.mentor_users(person.centre)
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
     return render(request, "mentoring/mentee_detail.html", context)
 
 
@@ -547,6 +554,12 @@ def session_detail(request, pk: int):
             messages.success(request, _("Attendance saved."))
         return redirect("mentoring:session_detail", pk=session.pk)
     now = timezone.now()
+    personal_data_read(
+        user=request.user,
+        persons=[p.person_id for p in participants],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(
         request,
         "mentoring/session_detail.html",
@@ -581,11 +594,18 @@ def alerts(request):
     centre = selectors.mentoring_centre_for_user(request.user)
     is_manager = selectors.is_manager_of(request.user, centre.pk)
     mentor_id = _int(request.GET.get("mentor")) if is_manager else None
+    rows = selectors.alerts_for_user(request.user, mentor_id=mentor_id)
+    personal_data_read(
+        user=request.user,
+        persons=[r.assignment.person_id for r in rows],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(
         request,
         "mentoring/alerts.html",
         {
-            "rows": selectors.alerts_for_user(request.user, mentor_id=mentor_id),
+            "rows": rows,
             "is_manager": is_manager,
             "mentors": selectors.mentor_users(centre) if is_manager else [],
             "mentor_id": mentor_id,
@@ -602,12 +622,20 @@ def alerts(request):
 @mentoring_view
 def followup_list(request):
     today = timezone.localdate()
+    due = list(selectors.followups_due(request.user, today=today))
+    recorded = list(selectors.followups_recorded(request.user))
+    personal_data_read(
+        user=request.user,
+        persons=[f.person_id for f in [*due, *recorded]],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(
         request,
         "mentoring/followup_list.html",
         {
-            "due": selectors.followups_due(request.user, today=today),
-            "recorded": selectors.followups_recorded(request.user),
+            "due": due,
+            "recorded": recorded,
             "today": today,
             "horizon": selectors.DUE_HORIZON_DAYS,
             "section": "followups",
@@ -647,6 +675,9 @@ def followup_record(request, pk: int):
                     request, _("Recorded as not reached. Try again another day if you can.")
                 )
             return redirect("mentoring:followup_list")
+    personal_data_read(
+        user=request.user, persons=[followup.person_id], kind=Kind.PAGE, request=request
+    )
     return render(
         request,
         "mentoring/followup_form.html",

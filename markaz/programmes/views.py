@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required
 from markaz.core.confirm import confirm_page, confirmed
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 from markaz.core.throttle import throttle_count, throttle_exceeded
 from markaz.engine.identity import normalise_cin
@@ -409,12 +410,24 @@ def has_write(user) -> bool:
 @role_required(*REGISTRY_WRITE_ROLES)
 def run_detail(request, pk: int):
     run = selectors.run_get_for_user(request.user, pk)
+    rows = selectors.run_cohort_rows(run)
+    personal_data_read(
+        user=request.user,
+        persons=[
+            item.application.person_id
+            for row in rows
+            for key in ("admitted", "waitlist", "offers")
+            for item in row[key]
+        ],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(
         request,
         "programmes/run_detail.html",
         {
             "run": run,
-            "rows": selectors.run_cohort_rows(run),
+            "rows": rows,
             "publish_refusal": services.allocation_publish_refusal(run),
         },
     )
@@ -474,6 +487,17 @@ def cohort_detail(request, pk: int):
         **selectors.cohort_people_for_user(request.user, cohort, run),
         "can_write": has_write(request.user),
     }
+    personal_data_read(
+        user=request.user,
+        persons=[
+            *(e.person_id for e in context["enrolments"]),
+            *(e.person_id for e in context["withdrawn"]),
+            *(o.application.person_id for o in context["offers"]),
+            *(w.application.person_id for w in context["waitlist"]),
+        ],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(request, "programmes/cohort_detail.html", context)
 
 
@@ -516,6 +540,7 @@ def person_ranking(request, person_pk: int, campaign_pk: int):
         else:
             messages.success(request, _("The ranking is recorded."))
             return redirect("registry:person_detail", pk=person.pk)
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
     return render(
         request,
         "programmes/person_ranking.html",

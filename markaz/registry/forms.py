@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from markaz.core.forms import BootstrapMixin
+from markaz.core.forms import BootstrapMixin, BoundedDateField
 
 from . import validation
 from .limits import LIMITS_TEXT, MAX_FILE_BYTES
@@ -151,3 +151,37 @@ class ObjectionForm(BootstrapMixin, forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return day
+
+
+class ReadLogSearchForm(BootstrapMixin, forms.Form):
+    """The read log's filters: a person, a staff member, a date range, a kind."""
+
+    person = forms.CharField(
+        label=_("Person"),
+        required=False,
+        max_length=100,
+        help_text=_("Number, name (Latin or Arabic script), CIN or phone."),
+    )
+    staff = forms.ModelChoiceField(
+        label=_("Staff member"), required=False, queryset=None, empty_label=_("Everyone")
+    )
+    date_from = BoundedDateField(label=_("From"), required=False, widget=DateInput())
+    date_to = BoundedDateField(label=_("To"), required=False, widget=DateInput())
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+
+    def __init__(self, *args, staff_queryset, **kwargs):
+        from markaz.core.models import PersonalDataRead
+
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_queryset
+        self.fields["staff"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name() else u.get_username()
+        )
+        self.fields["kind"].choices = [("", _("All")), *PersonalDataRead.Kind.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned

@@ -9,6 +9,7 @@ import zipfile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.services import audit_record
 
 from .models import Person
@@ -51,10 +52,22 @@ def person_file_pdf(person: Person, data: dict, *, lang: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def person_file_zip(*, person: Person, actor, lang: str = "fr", via: str = "page") -> bytes:
+def person_file_zip(*, person: Person, actor, lang: str = "fr", request=None) -> bytes:
     """The ZIP of `person`'s file (call after a permission-checked getter). Producing it is
-    recorded in the audit trail (who, when, from where)."""
+    recorded first in the read log (so the file lists its own reading, and is not produced when
+    the log cannot be written), then in the audit trail (who, when, from where): from a page
+    (`request`) or from the command line (no request)."""
     lang = "ar" if lang.startswith("ar") else "fr"
+    via = "page" if request is not None else "command"
+    personal_data_read(
+        user=actor,
+        persons=[person],
+        kind=Kind.FILE,
+        request=request,
+        view="" if request is not None else "command:person_export",
+        path="" if request is not None else f"manage.py person_export --person {person.pk}",
+        centre=person.centre,
+    )
     with translation.override(lang):
         data = person_file_data(person)
         pdf = person_file_pdf(person, data, lang=lang)

@@ -486,6 +486,23 @@ def person_record_sections(person: Person) -> list[RecordSection]:
         )
     )
     sections.append(
+        RecordSection(
+            key="reads",
+            title=_("Who read their record"),
+            rows=tuple(
+                {
+                    "at": plain(read.at),
+                    "staff": read.user.get_username() if read.user_id else "",
+                    "kind": str(read.get_kind_display()),
+                    "page": read.view,
+                    "path": read.path,
+                    "persons_shown": read.count,
+                }
+                for read in person_reads(person).order_by("at", "pk")
+            ),
+        )
+    )
+    sections.append(
         section(
             "audit",
             _("Who did what with their record"),
@@ -564,3 +581,88 @@ def objected_person_ids(purpose: str):
 
 def has_objected(person: Person, purpose: str) -> bool:
     return person.objections.filter(purpose=purpose).exists()
+
+
+# --- Law 09-08: who read what ------------------------------------------------------------------
+
+
+def person_reads(person: Person | int):
+    """The reads that named `person` (newest first): who, when, from which page (for the
+    person's page, their file and the read log). Uses the (person_id, read) index."""
+    from markaz.core.models import PersonalDataRead, PersonalDataReadPerson
+
+    pk = person if isinstance(person, int) else person.pk
+    read_ids = PersonalDataReadPerson.objects.filter(person_id=pk).values("read_id")
+    return PersonalDataRead.objects.filter(pk__in=read_ids).select_related("user")
+
+
+def read_log_for_user(
+    user, *, person_ids=None, staff=None, date_from=None, date_to=None, kind: str = ""
+):
+    """The read log of the coordinator's (administrator's) centre, newest first, filtered by
+    persons (`read_log_person_ids`; None: anyone), a staff member, a date range (local days,
+    both ends included) and a kind. 403 for any other role."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from markaz.core.models import PersonalDataRead, PersonalDataReadPerson
+
+    centre_id = _registry_writer_centre_id(user)
+    reads = PersonalDataRead.objects.filter(centre_id=centre_id).select_related("user")
+    if person_ids is not None:
+        reads = reads.filter(
+            pk__in=PersonalDataReadPerson.objects.filter(person_id__in=person_ids).values("read_id")
+        )
+    if staff is not None:
+        reads = reads.filter(user=staff)
+    if date_from is not None:
+        reads = reads.filter(at__gte=timezone.make_aware(dt.datetime.combine(date_from, dt.time())))
+    if date_to is not None:
+        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time())
+        reads = reads.filter(at__lt=timezone.make_aware(end))
+    if kind:
+        reads = reads.filter(kind=kind)
+    return reads.order_by("-at", "-pk")
+
+
+def read_log_person_ids(user, query: str) -> list[int]:
+    """The persons a read-log search names: a short number is a person's id (as the log and
+    the person's page show it); anything else is searched as the registry does (names in either
+    script, CIN, phone)."""
+    query = query.strip()
+    if query.isdigit() and len(query) < 7:
+        return list(
+            Person.objects.filter(
+                pk=int(query), centre_id=_registry_writer_centre_id(user)
+            ).values_list("pk", flat=True)
+        )
+    return list(person_search(user, query).values_list("pk", flat=True))
+
+
+def read_log_staff(user):
+    """The staff members of the coordinator's centre (the read log's "who" filter)."""
+    from django.contrib.auth import get_user_model
+
+    centre_id = _registry_writer_centre_id(user)
+    return get_user_model().objects.filter(staff_profile__centre_id=centre_id).order_by("username")
+
+
+def read_persons(reads, *, per_read: int = 3, person_ids=()) -> dict[int, list]:
+    """For each read, the persons it names to show on the log (the searched ones first, then up
+    to `per_read`): {read id: [Person, …]}."""
+    from markaz.core.models import PersonalDataReadPerson
+
+    wanted = set(person_ids)
+    links: dict[int, list[int]] = {}
+    rows = PersonalDataReadPerson.objects.filter(read__in=[r.pk for r in reads]).order_by("pk")
+    for read_id, person_id in rows.values_list("read_id", "person_id"):
+        links.setdefault(read_id, []).append(person_id)
+    chosen: dict[int, list[int]] = {}
+    for read_id, ids in links.items():
+        first = [pk for pk in ids if pk in wanted]
+        rest = [pk for pk in ids if pk not in wanted]
+        chosen[read_id] = (first + rest)[: max(per_read, len(first))]
+    all_ids = {pk for ids in chosen.values() for pk in ids}
+    people = Person.objects.in_bulk(all_ids)
+    return {read_id: [people[pk] for pk in ids if pk in people] for read_id, ids in chosen.items()}

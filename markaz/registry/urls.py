@@ -6,6 +6,7 @@ app_name = "registry"
 
 urlpatterns = [
     path("registry/", views.person_list, name="person_list"),
+    path("registry/reads/", views.read_log, name="read_log"),
     path("registry/new/", views.person_create, name="person_create"),
     path("registry/<int:pk>/", views.person_detail, name="person_detail"),
     path("registry/<int:pk>/edit/", views.person_edit, name="person_edit"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from markaz.core.access import role_required, user_centre
 from markaz.core.confirm import confirm_page, confirmed
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 from markaz.territory.selectors import communes_of_province
 
@@ -20,6 +21,7 @@ from .consent import notice_paragraphs
 from .forms import (
     ImportUploadForm,
     ObjectionForm,
+    ReadLogSearchForm,
     RegistrySearchForm,
     StaffIntakeForm,
     StaffPersonForm,
@@ -56,6 +58,9 @@ def person_list(request):
     full = selectors.sees_whole_registry(request.user)
     if not full:  # a trainer or a mentor: their own people, what their work needs of them
         page.object_list = [selectors.person_card(request.user, p) for p in page.object_list]
+    else:
+        page.object_list = list(page.object_list)
+    personal_data_read(user=request.user, persons=page.object_list, kind=Kind.LIST, request=request)
     template = "registry/_person_rows.html" if request.htmx else "registry/person_list.html"
     return render(
         request,
@@ -68,6 +73,7 @@ def person_list(request):
 def person_detail(request, pk: int):
     if not selectors.sees_whole_registry(request.user):
         card = selectors.person_card_for_user(request.user, pk)
+        personal_data_read(user=request.user, persons=[card], kind=Kind.PAGE, request=request)
         return render(request, "registry/person_card.html", {"person": card})
     person = selectors.person_get_for_user(request.user, pk)
     if person.is_merged:
@@ -85,6 +91,9 @@ def person_detail(request, pk: int):
         "corrections": selectors.person_corrections(person),
         "objections": person.objections.select_related("recorded_by"),
     }
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
+    if context["can_write"]:  # read after this visit's own row is written: it shows first
+        context["reads"] = selectors.person_reads(person).order_by("-at", "-pk")[:5]
     return render(request, "registry/person_detail.html", context)
 
 
@@ -127,6 +136,7 @@ def person_edit(request, pk: int):
         else:
             messages.success(request, _("The changes are saved."))
             return redirect("registry:person_detail", pk=person.pk)
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
     return render(request, "registry/person_form.html", {"form": form, "person": person})
 
 
@@ -137,14 +147,23 @@ def person_edit(request, pk: int):
 def duplicate_list(request):
     flags = selectors.duplicate_flags_for_user(request.user)
     page = Paginator(flags, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    merges = list(selectors.merge_records_for_user(request.user)[:20])
+    conflicts = list(selectors.intake_conflicts_for_user(request.user)[:20])
+    personal_data_read(
+        user=request.user,
+        persons=[
+            *(pk for f in page.object_list for pk in (f.person_id, f.other_id)),
+            *(pk for m in merges for pk in (m.kept_id, m.merged_id)),
+            *(c.existing_id for c in conflicts),
+        ],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(
         request,
         "registry/duplicate_list.html",
-        {
-            "page": page,
-            "merges": selectors.merge_records_for_user(request.user)[:20],
-            "conflicts": selectors.intake_conflicts_for_user(request.user)[:20],
-        },
+        {"page": page, "merges": merges, "conflicts": conflicts},
     )
 
 
@@ -176,6 +195,9 @@ def duplicate_review(request, pk: int):
         )
         for f in PERSON_FIELDS
     ]
+    personal_data_read(
+        user=request.user, persons=[flag.person_id, flag.other_id], kind=Kind.PAGE, request=request
+    )
     return render(request, "registry/duplicate_review.html", {"flag": flag, "fields": fields})
 
 
@@ -337,7 +359,7 @@ def person_export(request, pk: int):
     the same records as JSON. Producing it is recorded."""
     person = selectors.person_get_for_coordinator(request.user, pk)
     lang = request.GET.get("lang") or get_language() or "fr"
-    content = person_file_zip(person=person, actor=request.user, lang=lang, via="page")
+    content = person_file_zip(person=person, actor=request.user, lang=lang, request=request)
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="markaz-person-{person.pk}.zip"'
     response["Cache-Control"] = "no-store"
@@ -423,6 +445,7 @@ def person_objection(request, pk: int):
             messages.success(request, _("The objection is recorded and applies from now on."))
             return redirect("registry:person_detail", pk=person.pk)
     status = 400 if form.errors else 200
+    personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
     return render(
         request,
         "registry/person_objection.html",
@@ -444,6 +467,7 @@ def person_erase(request, pk: int):
             refusal = _("This record is already anonymised.")
         elif person.is_merged:
             refusal = _("This record was merged: erase the record it was merged into.")
+        personal_data_read(user=request.user, persons=[person], kind=Kind.PAGE, request=request)
         return confirm_page(
             request,
             title=_("Erase the identity of %(name)s") % {"name": person.full_name_latin},
@@ -472,3 +496,45 @@ def person_erase(request, pk: int):
     else:
         messages.success(request, _("The person's identity is erased."))
     return redirect("registry:person_detail", pk=person.pk)
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def read_log(request):
+    """Who read what: the centre's read log, searchable by person, staff member, dates and kind
+    (coordinators and administrators). The page names persons, so showing it is a read too."""
+    form = ReadLogSearchForm(
+        request.GET or None, staff_queryset=selectors.read_log_staff(request.user)
+    )
+    filters = {}
+    status = 200
+    if request.GET and not form.is_valid():
+        status = 400
+    elif form.is_bound:
+        data = form.cleaned_data
+        person = data["person"].strip()
+        filters = {
+            "person_ids": selectors.read_log_person_ids(request.user, person) if person else None,
+            "staff": data["staff"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "kind": data["kind"],
+        }
+    reads = selectors.read_log_for_user(request.user, **filters) if status == 200 else []
+    page = Paginator(reads, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    shown = selectors.read_persons(page.object_list, person_ids=filters.get("person_ids") or ())
+    rows = [(read, shown.get(read.pk, [])) for read in page.object_list]
+    personal_data_read(
+        user=request.user,
+        persons=[p for _read, persons in rows for p in persons],
+        kind=Kind.LIST,
+        request=request,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/read_log.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+        status=status,
+    )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from markaz.core.access import has_role
 from markaz.core.errors import UserInputError
+from markaz.core.readlog import Kind, personal_data_read
 from markaz.core.roles import PEOPLE_ROLES
 
 from . import exports, periods, present
@@ -239,6 +240,12 @@ def records(request, code: str):
         (key, present.record_rows(found.get(key) or [], centre=scope.centre, links=links))
         for key in ("numerator", "denominator")
     ]
+    personal_data_read(
+        user=request.user,
+        persons=[record.pk for _key, (shown, _total) in lists for record in shown],
+        kind=Kind.LIST,
+        request=request,
+    )
     return render(request, "reporting/records.html", {**context, "lists": lists})
 
 

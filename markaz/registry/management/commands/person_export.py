@@ -21,6 +21,6 @@ class Command(BaseCommand):
         found = Person.objects.select_related("centre").filter(pk=person).first()
         if found is None:
             raise CommandError(f"No person with id {person}.")
-        content = person_file_zip(person=found, actor=None, lang=language, via="command")
+        content = person_file_zip(person=found, actor=None, lang=language)
         Path(out).write_bytes(content)
         self.stdout.write(f"{out}: {len(content)} bytes")
