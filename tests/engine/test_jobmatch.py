@@ -5,7 +5,6 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from markaz.engine import jobmatch
 from markaz.engine.jobmatch import Opening, Youth, match_one, rank, road_km
 
 BERKANE = (34.92, -2.32)

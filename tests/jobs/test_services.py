@@ -23,18 +23,18 @@ TODAY = dt.date(2026, 12, 7)
 
 
 def opp_kwargs(employer, saidia, **over):
-    data = dict(
-        centre=employer.centre,
-        employer=employer,
-        title="Serveur saisonnier",
-        kind="seasonal",
-        skills=[],
-        commune=saidia,
-        hours_per_week=40,
-        pay_mad="3000",
-        places=3,
-        closes_on=TODAY + dt.timedelta(days=10),
-    )
+    data = {
+        "centre": employer.centre,
+        "employer": employer,
+        "title": "Serveur saisonnier",
+        "kind": "seasonal",
+        "skills": [],
+        "commune": saidia,
+        "hours_per_week": 40,
+        "pay_mad": "3000",
+        "places": 3,
+        "closes_on": TODAY + dt.timedelta(days=10),
+    }
     data.update(over)
     return data
 
