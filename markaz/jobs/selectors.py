@@ -137,8 +137,11 @@ def employer_get_for_user(user, pk) -> Employer:
 def opportunity_list(user, *, status: str = "open", kind: str = ""):
     centre = jobs_centre_for_user(user)
     qs = Opportunity.objects.filter(centre=centre).select_related("employer", "commune")
-    if status in Opportunity.Status.values:
-        qs = qs.filter(status=status)
+    today = timezone.localdate()
+    if status == Opportunity.Status.OPEN:
+        qs = qs.filter(status=status, closes_on__gte=today)
+    elif status == Opportunity.Status.CLOSED:
+        qs = qs.filter(Q(status=status) | Q(closes_on__lt=today))
     if kind in Opportunity.Kind.values:
         qs = qs.filter(kind=kind)
     return qs.annotate(
@@ -378,15 +381,26 @@ def jobs_counts(user) -> dict:
             .values_list("stage", "n")
         )
     )
+    # The provincial viewer sees counts of people under 5 as "<5" (small-cell protection, as
+    # in the indicators); employers and opportunities are not people.
+    protect = _small_cell if user_role(user) == Role.PROVINCIAL else (lambda n: n)
     return {
         "employers": Employer.objects.filter(**scope).count(),
-        "open_opportunities": Opportunity.objects.filter(**scope, status="open").count(),
-        "placements": sum(contracts.values()),
-        "placements_via_centre": Placement.objects.filter(**scope, via_centre=True).count(),
+        "open_opportunities": Opportunity.objects.filter(
+            **scope, status="open", closes_on__gte=timezone.localdate()
+        ).count(),
+        "placements": protect(sum(contracts.values())),
+        "placements_via_centre": protect(
+            Placement.objects.filter(**scope, via_centre=True).count()
+        ),
         "by_contract": [
-            (label, contracts.get(value, 0)) for value, label in Placement.Contract.choices
+            (label, protect(contracts.get(value, 0))) for value, label in Placement.Contract.choices
         ],
         "by_stage": [
-            (label, stages.get(value, 0)) for value, label in BusinessProject.Stage.choices
+            (label, protect(stages.get(value, 0))) for value, label in BusinessProject.Stage.choices
         ],
     }
+
+
+def _small_cell(n: int):
+    return "<5" if 0 < n < 5 else n
