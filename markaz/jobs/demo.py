@@ -17,7 +17,7 @@ from markaz.mentoring.models import MentorAssignment
 from markaz.territory.models import Commune
 
 from . import services
-from .models import Candidacy, Employer, Opportunity
+from .models import Candidacy, Employer, Opportunity, Placement
 
 SEED = "jobs-2026"
 
@@ -269,8 +269,11 @@ def _pipeline(opportunities, alumni, coordinator, today, past) -> int:
                 actor=coordinator,
             )
             placements += 1
+    # Found by the youth alone: the last alumni without an ongoing placement (even in a small
+    # world where the pipeline took everyone).
+    free = [p for p in alumni if not Placement.objects.filter(person=p, ended_on__isnull=True)]
     for person, employer_name, contract, wage in zip(
-        pool,
+        free[-3:],
         ["Café Al Andalous, Berkane", "Pharmacie Centrale Ahfir", "ANAPEC — Idmaj, Berkane"],
         ["cdd", "cdi", "idmaj"],
         [2800, 3200, 3500],
