@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("markaz.caravan.urls")),
     path("", include("markaz.reporting.urls")),
     path("", include("markaz.mentoring.urls")),
+    path("", include("markaz.jobs.urls")),
     path("", include("markaz.core.urls")),
 ]
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "markaz.learning",
     "markaz.caravan",
     "markaz.mentoring",
+    "markaz.jobs",
     "markaz.reporting",
 ]
 

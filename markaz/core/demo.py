@@ -111,6 +111,9 @@ def demo_load(*, stdout=None) -> dict:
     from markaz.mentoring.demo import demo_load_mentoring
 
     demo_load_mentoring(centre, users)
+    from markaz.jobs.demo import demo_load_jobs
+
+    demo_load_jobs(centre, users)
     from markaz.centre.demo import demo_kiosk_device
 
     pairing_code = demo_kiosk_device(centre, users["coordinator"])
