@@ -177,8 +177,12 @@ def twofactor_verify(*, request, user, code: str):
 
 
 def _remove_devices(user) -> int:
-    n = TOTPDevice.objects.filter(user=user).delete()[0]
-    return n + StaticDevice.objects.filter(user=user).delete()[0]
+    """Delete the user's devices (their recovery codes go with them); how many devices."""
+    n = 0
+    for model in (TOTPDevice, StaticDevice):
+        _total, per_model = model.objects.filter(user=user).delete()
+        n += per_model.get(model._meta.label, 0)
+    return n
 
 
 def twofactor_disable(*, request, user, password: str) -> None:
