@@ -41,7 +41,7 @@ def test_an_idle_session_is_signed_out_with_a_message(client, settings, coordina
     assert "_auth_user_id" not in client.session
     login = client.get(response.url)
     html = login.content.decode()
-    assert "30 minutes without activity" in html
+    assert "30 minutes sans activité" in html
     # Signed out for good: the next page asks to log in again.
     assert client.get(reverse("core:dashboard")).status_code == 302
 
@@ -54,7 +54,7 @@ def test_the_message_is_translated(client, settings, coordinator):
     idle_for(client, 45)
     login = client.get(reverse("core:dashboard"), follow=True)
     html = login.content.decode()
-    assert 'dir="rtl"' in html and "30" in html
+    assert 'dir="rtl"' in html and "30 دقيقة دون نشاط" in html
     assert "without activity" not in html
 
 

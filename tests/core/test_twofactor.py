@@ -141,7 +141,7 @@ def test_when_required_caravan_staff_are_offered_not_forced(client, settings, ca
 def test_not_required_in_the_demo_and_the_login_page_says_so(client, settings, trainer):
     settings.MARKAZ_REQUIRE_2FA = False
     login = client.get("/login/").content.decode()
-    assert 'id="twofactor-note"' in login and "offered" in login
+    assert 'id="twofactor-note"' in login and "proposée ici, pas exigée" in login
     client.force_login(trainer)
     assert client.get(reverse("registry:person_list")).status_code == 200
 
