@@ -39,14 +39,15 @@ def test_a_trainer_enrols_and_confirms_sign_in_on_a_phone(
     assert phone.locator("#twofactor-note").is_visible()
     phone.fill("#id_username", "trainer")
     phone.fill("#id_password", PASSWORD)
-    phone.click("button[type=submit]")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_url("**/dashboard/")
     phone.goto(live_server.url + "/account/2fa/")
     assert phone.locator("#twofactor-qr svg").is_visible()
     screenshot(phone, f"twofactor-enrol-{language}")
     device = TOTPDevice.objects.get(user=trainer)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     phone.fill("#id_code", f"{totp.token():06d}")
-    phone.click("form button[type=submit] >> nth=0")
+    phone.click("main form button[type=submit] >> nth=0")
     assert phone.locator("#recovery-codes li").count() == 10
     screenshot(phone, f"twofactor-codes-{language}")
 
@@ -58,7 +59,7 @@ def test_a_trainer_enrols_and_confirms_sign_in_on_a_phone(
     phone.goto(live_server.url + "/login/?next=/sessions/mine/")
     phone.fill("#id_username", "trainer")
     phone.fill("#id_password", PASSWORD)
-    phone.click("button[type=submit]")
+    phone.click("main form button[type=submit]")
     phone.wait_for_url("**/account/2fa/verify/**")
     screenshot(phone, f"twofactor-verify-{language}")
     totp.time = time.time() + device.step  # the next step: a code is never accepted twice
