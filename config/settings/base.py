@@ -173,7 +173,7 @@ OTP_TOTP_ISSUER = "Markaz"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-# Headers (docs/adr/0013-staff-2fa-and-headers.md): no inline script anywhere (every script is a
+# Headers (docs/adr/0007-staff-2fa-and-headers.md): no inline script anywhere (every script is a
 # static file), nothing from another origin, no framing. Styles allow 'unsafe-inline': the
 # SVG charts and progress bars carry computed style="width: …" attributes and PDF-like pages
 # their own <style>; a style cannot run code.
