@@ -29,7 +29,7 @@ TOUCH_EVERY_S = 60
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
-    "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()"
+    "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
 )
 # The kiosk reads badges with the tablet's camera (static/markaz/kiosk.js).
 KIOSK_PERMISSIONS_POLICY = PERMISSIONS_POLICY.replace("camera=()", "camera=(self)")
