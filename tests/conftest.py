@@ -149,6 +149,19 @@ def _watch_csp(page) -> None:
     page.on("console", on_console)
 
 
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request):
+    """A browser test fails if Chromium reported a Content-Security-Policy violation in any
+    page's console: a script, handler or style the policy blocked is a feature that silently
+    stopped working."""
+    uses_browser = {"browser", "phone"} & set(request.fixturenames)
+    CSP_VIOLATIONS.clear()
+    yield
+    found = list(CSP_VIOLATIONS)
+    CSP_VIOLATIONS.clear()
+    assert not (uses_browser and found), found
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
