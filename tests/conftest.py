@@ -161,6 +161,33 @@ def _browser_zone() -> str:
     return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
 
 
+# Content-Security-Policy violations Chromium reported in any page's console (a blocked inline
+# script, handler, style element or foreign load). tests/browser/conftest.py fails the test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_csp(page) -> None:
+    def on_console(message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            CSP_VIOLATIONS.append(f"{page.url}: {text}")
+
+    page.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request):
+    """A browser test fails if Chromium reported a Content-Security-Policy violation in any
+    page's console: a script, handler or style the policy blocked is a feature that silently
+    stopped working."""
+    uses_browser = {"browser", "phone"} & set(request.fixturenames)
+    CSP_VIOLATIONS.clear()
+    yield
+    found = list(CSP_VIOLATIONS)
+    CSP_VIOLATIONS.clear()
+    assert not (uses_browser and found), found
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -185,7 +212,9 @@ def browser():
 
         def new_context_in_centre_time(**options):
             options.setdefault("timezone_id", _browser_zone())
-            return new_context(**options)
+            context = new_context(**options)
+            context.on("page", _watch_csp)
+            return context
 
         browser.new_context = new_context_in_centre_time
         yield browser

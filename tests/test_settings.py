@@ -90,3 +90,42 @@ def test_local_settings_never_use_a_committed_secret(tmp_path):
     assert key == (tmp_path / "secret_key").read_text().strip()
     for committed in ROOT.glob("config/settings/*.py"):
         assert key not in committed.read_text()
+
+
+def _setting_values(module: str, names: list[str], tmp_path) -> list[str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": module,
+        "DJANGO_SECRET_KEY": "a-long-random-secret-for-the-check-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "markaz.example.org",
+        "MARKAZ_SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "MARKAZ_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+    }
+    code = "from django.conf import settings; " + "; ".join(
+        f"print(repr(settings.{name}))" for name in names
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("\n")
+
+
+def test_production_requires_two_factors_and_the_demo_only_offers_them(tmp_path):
+    names = ["MARKAZ_REQUIRE_2FA", "MARKAZ_SESSION_IDLE_MINUTES", "MIDDLEWARE"]
+    production = _setting_values("config.settings.production", names, tmp_path)
+    assert production[0] == "True" and production[1] == "30.0"
+    for middleware in (
+        "csp.middleware.CSPMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "markaz.core.security.SessionIdleMiddleware",
+        "markaz.core.twofactor.TwoFactorMiddleware",
+        "markaz.core.security.ResponseHeadersMiddleware",
+    ):
+        assert middleware in production[2]
+    local = _setting_values("config.settings.local", names[:1], tmp_path)
+    assert local[0] == "False"

@@ -20,6 +20,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "bootstrap",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "markaz.core",
@@ -37,6 +41,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: every response Markaz builds (not the static files) gets no-store, the
+    # Permissions-Policy and the Content-Security-Policy.
+    "markaz.core.security.ResponseHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # An empty install (no centre yet) leads every page to the first-run page, /setup/.
@@ -44,7 +52,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session unused for MARKAZ_SESSION_IDLE_MINUTES is signed out; then the second factor.
+    "markaz.core.security.SessionIdleMiddleware",
+    "markaz.core.twofactor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -149,6 +161,43 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# Staff sign-in (issue 13 §3). Two factors (an authenticator app, recovery codes) are offered to
+# everyone; MARKAZ_REQUIRE_2FA makes them compulsory for every role that can see a person and
+# for the provincial viewer (production turns it on). A signed-in session unused for
+# MARKAZ_SESSION_IDLE_MINUTES is signed out.
+MARKAZ_REQUIRE_2FA = os.environ.get("MARKAZ_REQUIRE_2FA", "0") == "1"
+MARKAZ_SESSION_IDLE_MINUTES = float(os.environ.get("MARKAZ_SESSION_IDLE_MINUTES", "30"))
+OTP_TOTP_ISSUER = "Markaz"
+# django-otp's own back-off per device after a wrong code (1 s, 2 s, 4 s…), on top of
+# markaz.core.twofactor's count per user and address.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Headers (docs/adr/0007-staff-2fa-and-headers.md): no inline script anywhere (every script is a
+# static file), nothing from another origin, no framing. Styles allow 'unsafe-inline': the
+# SVG charts and progress bars carry computed style="width: …" attributes and PDF-like pages
+# their own <style>; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("ar", _("Arabic"))]

@@ -40,3 +40,5 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or install_secret_key(
 )
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 DATABASES = {"default": database_from_env(os.environ)}
+# The demo offers two factors without requiring them (its login page says so).
+MARKAZ_REQUIRE_2FA = os.environ.get("MARKAZ_REQUIRE_2FA", "0") == "1"

@@ -34,6 +34,9 @@ LANGUAGE_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Two factors for every role that can see a person and for the provincial viewer.
+MARKAZ_REQUIRE_2FA = os.environ.get("MARKAZ_REQUIRE_2FA", "1") == "1"
+
 # `load_demo` refuses to run: the demo's synthetic people never join a centre's real ones.
 MARKAZ_DEMO_ALLOWED = False
 MARKAZ_SYNTHETIC_DATA = os.environ.get("MARKAZ_SYNTHETIC_DATA", "0") == "1"

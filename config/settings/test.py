@@ -27,3 +27,6 @@ WHITENOISE_AUTOREFRESH = True
 # Each test process its own in-memory cache (fast; the autouse fixture empties it per test).
 # The shared database cache of base.py is tested on its own (tests/core/test_throttle.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests that need two factors compulsory turn it on themselves.
+MARKAZ_REQUIRE_2FA = False
+MARKAZ_SESSION_IDLE_MINUTES = 30

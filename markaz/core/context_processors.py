@@ -9,6 +9,7 @@ def markaz(request):
     user = request.user
     return {
         "is_rtl": get_language_bidi(),
+        "require_2fa": bool(getattr(settings, "MARKAZ_REQUIRE_2FA", False)),
         # The demo's invented people are said to be so; a real centre's pages do not say it.
         "synthetic_data": bool(getattr(settings, "MARKAZ_SYNTHETIC_DATA", True)),
         "user_role": user_role(user),

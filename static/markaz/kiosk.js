@@ -9,6 +9,14 @@
       event.detail.isError = false;
     }
   });
+  // After each scan: an empty field, ready for the next badge.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    const scanForm = document.getElementById("scan-form");
+    if (scanForm && event.detail.elt === scanForm) {
+      scanForm.reset();
+      scanForm.code.focus();
+    }
+  });
   const video = document.getElementById("camera");
   const status = document.getElementById("camera-status");
   const form = document.getElementById("scan-form");

@@ -89,7 +89,7 @@ def record(page, visit, counts, kits, notes):
         page.fill(f"input[name='{name}']", str(value))
     page.fill("#f-notes", notes)
     page.locator("#save").click()
-    page.wait_for_function("document.getElementById('form-status').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('form-status').textContent.length > 0")
 
 
 def test_record_offline_then_sync_once(live_server, week, phone, screenshot):
@@ -105,7 +105,7 @@ def test_record_offline_then_sync_once(live_server, week, phone, screenshot):
     # The service worker has kept the shell: the app opens without network.
     page.reload()
     page.wait_for_selector("#tablet[data-ready='1']")
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
 
     context.set_offline(True)
     page.reload()
@@ -122,14 +122,14 @@ def test_record_offline_then_sync_once(live_server, week, phone, screenshot):
     )
     record(page, afternoon, {"g-1AC-girls": 11, "g-1AC-boys": 13}, {"k-laptop-used": 12}, "")
     page.wait_for_function(
-        "document.getElementById('pending-count').textContent === '2'"
+        "() => document.getElementById('pending-count').textContent === '2'"
     )  # IndexedDB writes are async
     assert page.locator("#records [data-state='pending']").count() == 2
     assert not VisitReport.objects.exists()
     screenshot(page, "caravan-tablet-offline-fr-phone")
 
     context.set_offline(False)  # the online event sends the queue
-    page.wait_for_function("document.getElementById('pending-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('pending-count').textContent === '0'")
     page.wait_for_selector("#records [data-state='sent'] >> nth=1")
     assert VisitReport.objects.count() == 2
     first = VisitReport.objects.get(visit=morning)
@@ -149,7 +149,7 @@ def test_record_offline_then_sync_once(live_server, week, phone, screenshot):
         ("ok", "unchanged")
     ] * 2
     page.locator("#send-now").click()
-    page.wait_for_function("!document.getElementById('send-now').disabled")
+    page.wait_for_function("() => !document.getElementById('send-now').disabled")
     assert VisitReport.objects.count() == 2
     screenshot(page, "caravan-tablet-synced-fr-phone")
 
