@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "markaz.caravan",
     "markaz.mentoring",
     "markaz.reporting",
+    # The demo on top: it imports every app, none imports it.
+    "markaz.demo",
 ]
 
 MIDDLEWARE = [
