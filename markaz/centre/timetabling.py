@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from markaz.core.enqueue import task_enqueue
 from markaz.core.services import audit_record, job_create
 from markaz.engine import timetable as engine
 
@@ -210,8 +211,6 @@ def timetable_start(
     *, centre, name: str, first_week: dt.date, weeks: int, cohorts, actor, time_limit_s: int = 30
 ) -> Timetable:
     """Queue the solve of a timetable (background job with progress)."""
-    from .tasks import timetable_solve_task
-
     cohorts = list(cohorts)
     if not cohorts:
         raise ValidationError(_("Choose at least one cohort."))
@@ -234,7 +233,9 @@ def timetable_start(
             ramadan=ramadan,
         )
         transaction.on_commit(
-            lambda: timetable_solve_task.enqueue(timetable_id=tt.pk, job_id=str(job.pk))
+            lambda: task_enqueue(
+                "markaz.centre.tasks.timetable_solve_task", timetable_id=tt.pk, job_id=str(job.pk)
+            )
         )
     return tt
 
