@@ -21,8 +21,8 @@ from markaz.programmes.models import (
     Programme,
     ScoringRuleVersion,
 )
+from tests.factories import make_cohort
 
-from .conftest import make_cohort
 from .test_services import offer_of, published, ranked, run_allocation  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
