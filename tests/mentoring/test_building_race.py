@@ -3,6 +3,7 @@ session and a children's visit, each from its own connection (PostgreSQL in CI):
 locks the centre row, so exactly one gets them and the others are refused, writing nothing."""
 
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -50,8 +51,18 @@ def at_once(calls) -> list[str]:
 
 
 def test_a_class_a_mentoring_session_and_a_childrens_visit_race_for_the_last_places(
-    centre, cohort, trainer, coordinator, mentor, mentor_profile, mentoring_room, youth
+    centre, cohort, trainer, coordinator, mentor, mentor_profile, mentoring_room, youth, monkeypatch
 ):
+    # Each booker pauses between reading the building's load and writing its booking: without
+    # the centre's lock the three would all read an empty building and all book.
+    real_load = occupancy.building_load
+
+    def slow_load(*args, **kwargs):
+        load = real_load(*args, **kwargs)
+        time.sleep(0.5)
+        return load
+
+    monkeypatch.setattr(occupancy, "building_load", slow_load)
     # Each alone fits the building (10 places left at 14:00–16:00), no two together do:
     # the class brings its 10 seats, the mentoring session 2 youth, the visit 10 pupils.
     Centre.objects.filter(pk=centre.pk).update(max_occupancy=10)
@@ -84,6 +95,12 @@ def test_a_class_a_mentoring_session_and_a_childrens_visit_race_for_the_last_pla
         code="robot-race", title_fr="Robotique", title_ar="الروبوتيك", kind="robotics"
     )
     start, end = at(14), at(16)
+    # Alone, each would be accepted.
+    assert timetabling.session_conflicts(lesson, start, training) == []
+    assert (
+        children.booking_problems(centre=centre, starts_at=start, ends_at=end, girls=5, boys=5)
+        == []
+    )
 
     results = at_once(
         {
