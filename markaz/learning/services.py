@@ -34,9 +34,6 @@ from .models import (
 STATUSES = {s.value for s in AttendanceMark.Status}
 
 
-# --- Attendance -------------------------------------------------------------------------------
-
-
 # Mentoring sits above learning and registers here when Django starts (AppConfig.ready):
 # `register_person_mentors(fn)`, `fn(person)` -> ids of the person's own mentors (an absence alert
 # reaches them); `register_completions_decided(fn)`, `fn(cohort=...)` run once a cohort's
@@ -53,6 +50,9 @@ def register_person_mentors(fn) -> None:
 def register_completions_decided(fn) -> None:
     if fn not in _COMPLETIONS_DECIDED:
         _COMPLETIONS_DECIDED.append(fn)
+
+
+# --- Attendance -------------------------------------------------------------------------------
 
 
 @transaction.atomic
