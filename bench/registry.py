@@ -55,9 +55,9 @@ def main() -> None:
 
     from django.contrib.auth import get_user_model
 
-    from markaz.core.demo_names import FEMALE, LAST, MALE
     from markaz.core.models import StaffProfile
     from markaz.core.roles import Role
+    from markaz.demo.names import FEMALE, LAST, MALE
     from markaz.registry import services
     from markaz.registry.imports import COLUMNS
     from markaz.registry.models import DuplicateFlag, Person

@@ -6,7 +6,7 @@ import pytest
 
 from markaz.core.roles import Role
 
-from .factories import CentreFactory, RoomFactory, staff
+from .factories import CentreFactory, RoomFactory, make_cohort, staff
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +98,90 @@ def centre(territory):
 @pytest.fixture
 def other_centre(territory):
     return CentreFactory(code="ahfir")
+
+
+# --- Programmes and cohorts: one set for every app's tests ----------------------------------------
+
+
+@pytest.fixture
+def rule(centre):
+    from markaz.engine.scoring import DEFAULT_RULE
+    from markaz.programmes.models import ScoringRuleVersion
+
+    return ScoringRuleVersion.objects.create(
+        centre=centre,
+        version=DEFAULT_RULE.version,
+        weights=DEFAULT_RULE.weights,
+        rsu_threshold=9.74,
+    )
+
+
+@pytest.fixture
+def programme(centre):
+    from markaz.programmes.models import Programme
+
+    return Programme.objects.create(
+        centre=centre,
+        title_fr="Développement web",
+        title_ar="تطوير الويب",
+        track="web",
+        hours=300,
+        duration_weeks=16,
+        goal="wage_job",
+        teaching_language="fr",
+        schedule_pattern="evening",
+    )
+
+
+@pytest.fixture
+def cohorts(centre, programme):
+    """Three cohorts starting after the campaign (seats 2, 2 and 1; one seat of C1 for women)."""
+    return [
+        make_cohort(centre, programme, "C1", 2, reserves=[("women", 1)]),
+        make_cohort(centre, programme, "C2", 2),
+        make_cohort(centre, programme, "C3", 1, pattern="daytime"),
+    ]
+
+
+@pytest.fixture
+def campaign(centre, rule, cohorts):
+    import datetime as dt
+
+    from markaz.programmes.models import Campaign
+
+    campaign = Campaign.objects.create(
+        centre=centre,
+        name_fr="Rentrée",
+        name_ar="الدخول",
+        opens_on=dt.date(2026, 8, 1),
+        closes_on=dt.date(2026, 9, 15),
+        scoring_rule=rule,
+        offer_days=7,
+    )
+    campaign.cohorts.set(cohorts)
+    return campaign
+
+
+@pytest.fixture
+def cohort(centre, programme):
+    """A running daytime cohort, WEB-A26: started 60 days ago, ends in 50 days, 20 seats."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from markaz.programmes.models import Cohort
+
+    today = timezone.localdate()
+    return Cohort.objects.create(
+        centre=centre,
+        programme=programme,
+        code="WEB-A26",
+        start_date=today - dt.timedelta(days=60),
+        end_date=today + dt.timedelta(days=50),
+        seats=20,
+        schedule_pattern="daytime",
+        status="running",
+    )
 
 
 @pytest.fixture

@@ -179,3 +179,48 @@ def sms_code(phone: str = "") -> str:
     body = messages.order_by("-pk").values_list("body", flat=True).first() or ""
     found = re.search(r"\b(\d{6})\b", body)
     return found.group(1) if found else ""
+
+
+# --- Programmes and cohorts (one set for every app's tests; the fixtures are in conftest.py) ------
+
+# The campaign's "today" in the programme tests.
+TODAY = dt.date(2026, 9, 1)
+
+
+def cohort_start() -> dt.date:
+    """The test cohorts start after the campaign (TODAY) and after the real today too: a
+    campaign whose cohorts have started can no longer be allocated or published."""
+    return max(dt.date(2026, 10, 1), _today() + dt.timedelta(days=30))
+
+
+def make_cohort(centre, programme, code, seats, pattern="evening", reserves=()):
+    from markaz.programmes.models import Cohort, CohortReserve
+
+    start = cohort_start()
+    cohort = Cohort.objects.create(
+        centre=centre,
+        programme=programme,
+        code=code,
+        start_date=start,
+        end_date=start + dt.timedelta(days=120),
+        seats=seats,
+        schedule_pattern=pattern,
+    )
+    for i, (group, n) in enumerate(reserves):
+        CohortReserve.objects.create(cohort=cohort, group=group, seats=n, order=i)
+    return cohort
+
+
+def applicant(centre, n: int, **overrides):
+    from markaz.registry import services as registry
+
+    data = person_data(
+        cin=f"FA{n:06d}",
+        first_name_latin=f"Prenom{n}",
+        last_name_latin=f"Nom{n}",
+        first_name_ar="",
+        last_name_ar="",
+        phone=f"+2126610000{n:02d}",
+        **overrides,
+    )
+    return registry.person_create(centre=centre, data=data, today=TODAY)

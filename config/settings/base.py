@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "markaz.mentoring",
     "markaz.jobs",
     "markaz.reporting",
+    # The demo on top: it imports every app, none imports it.
+    "markaz.demo",
 ]
 
 MIDDLEWARE = [

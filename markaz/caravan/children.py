@@ -8,7 +8,7 @@ maximum occupancy. Pupils are minors: a booking counts them (girls, boys), it na
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -17,13 +17,8 @@ from django.utils.translation import gettext as _
 from markaz.centre.models import Centre, Room
 
 # The building's load and opening hours are shared with every booking (centre.occupancy).
-from markaz.centre.occupancy import (
-    children_booking_items,
-    opening_problem,
-    over_the_maximum,
-    peak_load,
-)
-from markaz.core.access import has_role, user_centre
+from markaz.centre.occupancy import opening_problem, over_the_maximum, peak_load
+from markaz.core.access import visible_centre
 from markaz.core.roles import Role
 from markaz.core.services import audit_record
 
@@ -35,14 +30,20 @@ BOOKING_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.CARAVAN})
 # --- Reads --------------------------------------------------------------------------------------
 
 
+def children_booking_items(
+    centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
+) -> list[tuple[dt.datetime, dt.datetime, int]]:
+    """Children's-space bookings overlapping [start, end): each counts its pupils (registered
+    with centre.occupancy as the building's "children" use)."""
+    qs = ChildrenBooking.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return [(s, e, g + b) for s, e, g, b in qs.values_list("starts_at", "ends_at", "girls", "boys")]
+
+
 def booking_centre_for_user(user) -> Centre:
     """The centre whose children's space a staff member books for."""
-    if not has_role(user, BOOKING_ROLES):
-        raise PermissionDenied
-    centre = user_centre(user)
-    if centre is None:
-        raise PermissionDenied
-    return centre
+    return visible_centre(user, BOOKING_ROLES)
 
 
 def bookings_between(centre: Centre, start: dt.datetime, end: dt.datetime):
@@ -52,6 +53,11 @@ def bookings_between(centre: Centre, start: dt.datetime, end: dt.datetime):
         .select_related("school", "workshop")
         .order_by("starts_at")
     )
+
+
+def week_bookings(centre: Centre, start: dt.datetime, end: dt.datetime, *, room=None):
+    """The centre's week view: the children's bookings of [start, end) (centre.occupancy)."""
+    return bookings_between(centre, start, end)
 
 
 def bookings_upcoming(centre: Centre, *, days_back: int = 7):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from markaz.core.enqueue import task_enqueue
 from markaz.core.i18n import pick
 from markaz.core.outbox import Outgoing, key_of, outbox_queue_many, outbox_was_queued
 from markaz.core.services import audit_record, job_create
@@ -188,8 +189,6 @@ def tour_start(
 ) -> Tour:
     """Plan a period in the background (progress bar, by days planned): one route a working
     day, driven by `vehicle` (its crew sees the visits on the tablet; None: every crew)."""
-    from .tasks import tour_plan_task
-
     if end < start:
         raise ValidationError(_("The end of the period comes before its start."))
     if not 1 <= visits_per_school <= MAX_VISITS_PER_SCHOOL:
@@ -241,7 +240,11 @@ def tour_start(
             obj=tour,
             detail={"vehicle": vehicle.pk if vehicle else None},
         )
-        transaction.on_commit(lambda: tour_plan_task.enqueue(tour_id=tour.pk, job_id=str(job.pk)))
+        transaction.on_commit(
+            lambda: task_enqueue(
+                "markaz.caravan.tasks.tour_plan_task", tour_id=tour.pk, job_id=str(job.pk)
+            )
+        )
     return tour
 
 

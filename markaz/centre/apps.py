@@ -13,3 +13,10 @@ class CentreConfig(AppConfig):
         from .rights import person_records
 
         register_person_records(person_records)
+        # The front page names the centre; the staff dashboard lists its rooms.
+        from markaz.core.dashboard import register_dashboard_context, register_home_context
+
+        from .selectors import dashboard_rooms, home_centre
+
+        register_home_context(home_centre)
+        register_dashboard_context(dashboard_rooms)

@@ -60,7 +60,7 @@ class YearPlanForm(BootstrapMixin, forms.Form):
     )
 
     def __init__(self, *args, indicators, **kwargs):
-        from markaz.reporting.present import UNIT_LABELS
+        from markaz.core.units import UNIT_LABELS
 
         super().__init__(*args, **kwargs)
         self.target_fields = []

@@ -7,8 +7,7 @@ peak load here (one definition for every app), with the centre row locked.
 """
 
 import datetime as dt
-
-from django.db.models import Count
+from collections.abc import Callable
 
 from .models import Centre, Closure, Session
 from .timetabling import DAYS, ramadan_days, weekly_slots
@@ -52,30 +51,50 @@ def class_session_items(
     return list(qs.values_list("starts_at", "ends_at", "cohort__seats"))
 
 
-def children_booking_items(
-    centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
-) -> list[Item]:
-    """Children's-space bookings overlapping [start, end): each counts its pupils."""
-    from markaz.caravan.models import ChildrenBooking
-
-    qs = ChildrenBooking.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return [(s, e, g + b) for s, e, g, b in qs.values_list("starts_at", "ends_at", "girls", "boys")]
+# What else brings people into the building, by kind ("children", "mentoring", ...): the apps that
+# book the building register, when Django starts (AppConfig.ready), how to list their uses under
+# way, `fn(centre, start, end, *, exclude=None)` returning (starts_at, ends_at, people) items. The
+# centre imports none of them; class sessions are its own.
+_USES: dict[str, Callable] = {}
 
 
-def mentoring_items(
-    centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
-) -> list[Item]:
-    """Mentoring sessions overlapping [start, end): each counts its participants."""
-    from markaz.mentoring.models import MentoringSession
+def register_building_use(kind: str, items: Callable) -> None:
+    _USES[kind] = items
 
-    qs = MentoringSession.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return list(
-        qs.annotate(people=Count("attendance")).values_list("starts_at", "ends_at", "people")
-    )
+
+# A room taken by another app's use: `fn(room, starts_at, ends_at)` returns the message to show
+# when the room is taken then (None when free). A class session moved there asks them all.
+_ROOM_USES: list[Callable] = []
+
+
+def register_room_use(fn: Callable) -> None:
+    if fn not in _ROOM_USES:
+        _ROOM_USES.append(fn)
+
+
+def room_taken(room, starts_at: dt.datetime, ends_at: dt.datetime) -> list[str]:
+    """Why `room` is not free during [starts_at, ends_at) for the other apps' uses."""
+    return [m for fn in _ROOM_USES if (m := fn(room, starts_at, ends_at))]
+
+
+# The week view's other rows: `key` (the template's name for them), the kind of room they use,
+# and `fn(centre, start, end, *, room=None)` listing them (each with `starts_at`).
+_WEEK_ENTRIES: dict[str, tuple[str, Callable]] = {}
+
+
+def register_week_entries(key: str, room_kind: str, fn: Callable) -> None:
+    _WEEK_ENTRIES[key] = (room_kind, fn)
+
+
+def week_entries(centre: Centre, start: dt.datetime, end: dt.datetime, *, room=None) -> dict:
+    """{key: [entries]} of the other apps' uses during [start, end) (only those of `room`'s kind
+    when a room is chosen)."""
+    return {
+        key: list(fn(centre, start, end, room=room))
+        if room is None or room.kind == room_kind
+        else []
+        for key, (room_kind, fn) in _WEEK_ENTRIES.items()
+    }
 
 
 def building_load(
@@ -92,8 +111,9 @@ def building_load(
     moment. `exclude_booking` / `exclude_mentoring` / `exclude_session` leave one booking,
     mentoring session or class session out (the one being changed)."""
     items = class_session_items(centre, start, end, exclude=exclude_session)
-    items += children_booking_items(centre, start, end, exclude=exclude_booking)
-    items += mentoring_items(centre, start, end, exclude=exclude_mentoring)
+    exclude = {"children": exclude_booking, "mentoring": exclude_mentoring}
+    for kind, uses in _USES.items():
+        items += uses(centre, start, end, exclude=exclude.get(kind))
     return peak_load(items, start, end)
 
 

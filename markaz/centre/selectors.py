@@ -5,7 +5,7 @@ from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 
-from markaz.core.access import has_role, user_centre
+from markaz.core.access import has_role, visible_centre
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, Role
 
 from .models import Centre, KioskDevice, Presence, Room
@@ -21,17 +21,25 @@ def centre_room_capacity(centre: Centre) -> int:
     return Room.objects.filter(centre=centre).aggregate(total=Sum("capacity"))["total"] or 0
 
 
+def home_centre(request) -> dict:
+    """The front page's centre (core's home page asks: markaz.core.dashboard)."""
+    return {"centre": Centre.objects.order_by("pk").first()}
+
+
+def dashboard_rooms(request, centre) -> dict:
+    """The staff dashboard's rooms of the user's centre (markaz.core.dashboard)."""
+    if centre is None:
+        return {}
+    return {"rooms": centre_rooms(centre), "room_capacity": centre_room_capacity(centre)}
+
+
 def centre_get_by_code(code: str) -> Centre:
     return Centre.objects.select_related("commune__province").get(code=code)
 
 
 def kiosk_devices_for_user(user):
     """The entrance tablets of the user's centre: coordinators and administrators only."""
-    if not has_role(user, REGISTRY_WRITE_ROLES):
-        raise PermissionDenied
-    centre = user_centre(user)
-    if centre is None:
-        raise PermissionDenied
+    centre = visible_centre(user, REGISTRY_WRITE_ROLES)
     return KioskDevice.objects.filter(centre=centre).select_related("created_by", "revoked_by")
 
 
@@ -52,12 +60,7 @@ def kiosk_centre_for_token(token: str) -> Centre | None:
 
 def door_centre_for_user(user) -> Centre:
     """The centre whose door (roll-call, closing the day) a staff member may see."""
-    if not has_role(user, DOOR_ROLES):
-        raise PermissionDenied
-    centre = user_centre(user)
-    if centre is None:
-        raise PermissionDenied
-    return centre
+    return visible_centre(user, DOOR_ROLES)
 
 
 def people_in_building(centre: Centre):

@@ -10,10 +10,19 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from markaz.core.enqueue import task_enqueue
 from markaz.core.services import audit_record, job_create
 from markaz.engine import timetable as engine
 
-from .models import Closure, OpeningHours, Room, Session, Timetable, TrainerUnavailability
+from .models import (
+    Centre,
+    Closure,
+    OpeningHours,
+    Room,
+    Session,
+    Timetable,
+    TrainerUnavailability,
+)
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # The weekly grid of two-hour slots (DOMAIN.md: Friday midday prayer changes the hours; Ramadan
@@ -210,8 +219,6 @@ def timetable_start(
     *, centre, name: str, first_week: dt.date, weeks: int, cohorts, actor, time_limit_s: int = 30
 ) -> Timetable:
     """Queue the solve of a timetable (background job with progress)."""
-    from .tasks import timetable_solve_task
-
     cohorts = list(cohorts)
     if not cohorts:
         raise ValidationError(_("Choose at least one cohort."))
@@ -234,7 +241,9 @@ def timetable_start(
             ramadan=ramadan,
         )
         transaction.on_commit(
-            lambda: timetable_solve_task.enqueue(timetable_id=tt.pk, job_id=str(job.pk))
+            lambda: task_enqueue(
+                "markaz.centre.tasks.timetable_solve_task", timetable_id=tt.pk, job_id=str(job.pk)
+            )
         )
     return tt
 
@@ -377,14 +386,10 @@ def session_conflicts(session: Session, starts_at: dt.datetime, room: Room) -> l
         )
     if room.kind == Room.Kind.CHILDREN:
         problems.append(_("The children's space is not for youth sessions."))
-    from markaz.mentoring.models import MentoringSession
+    from .occupancy import over_the_maximum, room_taken
 
-    from .occupancy import over_the_maximum
-
-    if MentoringSession.objects.filter(
-        room=room, starts_at__lt=ends_at, ends_at__gt=starts_at
-    ).exists():
-        problems.append(_("%(room)s is booked for mentoring at that time.") % {"room": room.name})
+    # Mentoring and any other app's use of the room (registered: centre.occupancy).
+    problems += room_taken(room, starts_at, ends_at)
     # Everyone in the building then: class sessions, children's bookings, mentoring sessions.
     full = over_the_maximum(session.centre, starts_at, ends_at, size, exclude_session=session)
     if full:
@@ -408,6 +413,9 @@ def session_conflicts(session: Session, starts_at: dt.datetime, room: Room) -> l
 
 @transaction.atomic
 def session_move(*, session: Session, starts_at: dt.datetime, room: Room, actor) -> Session:
+    # Lock the centre: a move and a booking made at once (children's space, mentoring) are
+    # checked against the building's maximum one after the other.
+    Centre.objects.select_for_update().get(pk=session.centre_id)
     session = (
         Session.objects.select_for_update().select_related("cohort", "centre").get(pk=session.pk)
     )
@@ -425,6 +433,16 @@ def session_move(*, session: Session, starts_at: dt.datetime, room: Room, actor)
     return session
 
 
+# Why a session may not be cancelled, from the apps above: `fn(session)` returns the message
+# (None when it may), registered when Django starts (learning: attendance was taken).
+_CANCEL_REFUSALS: list = []
+
+
+def register_session_cancel_refusal(fn) -> None:
+    if fn not in _CANCEL_REFUSALS:
+        _CANCEL_REFUSALS.append(fn)
+
+
 @transaction.atomic
 def session_cancel(*, session: Session, reason: str, actor, now=None) -> int:
     """Cancel a session that has not started (a trainer is ill, the centre closes early): it
@@ -439,7 +457,6 @@ def session_cancel(*, session: Session, reason: str, actor, now=None) -> int:
         outbox_queue_many,
         person_contacts,
     )
-    from markaz.learning.models import AttendanceMark
     from markaz.programmes.models import Enrolment
 
     now = now or timezone.now()
@@ -452,8 +469,8 @@ def session_cancel(*, session: Session, reason: str, actor, now=None) -> int:
         problems.append(_("Say why the session is cancelled: the learners are told."))
     if session.starts_at <= now:
         problems.append(_("This session has started: it cannot be cancelled any more."))
-    if AttendanceMark.objects.filter(session=session).exists():
-        problems.append(_("Attendance was taken for this session: it cannot be cancelled."))
+    # Attendance taken (learning) and any other app's reason (registered below).
+    problems += [m for fn in _CANCEL_REFUSALS if (m := fn(session))]
     if problems:
         raise ValidationError(problems)
     local = timezone.localtime(session.starts_at)

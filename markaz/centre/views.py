@@ -407,18 +407,14 @@ def week_view(request):
     sessions = list(
         timetabling.week_sessions(centre, monday, room=room, cohort=cohort, trainer=trainer)
     )
-    bookings = []
-    if cohort is None and trainer is None and (room is None or room.kind == Room.Kind.CHILDREN):
-        from markaz.caravan.children import bookings_between
+    # Children's bookings and mentoring sessions: registered by those apps (centre.occupancy).
+    others = {"bookings": [], "mentoring": []}
+    if cohort is None and trainer is None:
+        from .occupancy import week_entries
 
         start = dt.datetime.combine(monday, dt.time(0), tzinfo=timezone.get_current_timezone())
-        bookings = list(bookings_between(centre, start, start + dt.timedelta(days=7)))
-    mentoring = []
-    if cohort is None and trainer is None and (room is None or room.kind == Room.Kind.MENTORING):
-        from markaz.mentoring.selectors import sessions_between as mentoring_between
-
-        start = dt.datetime.combine(monday, dt.time(0), tzinfo=timezone.get_current_timezone())
-        mentoring = list(mentoring_between(centre, start, start + dt.timedelta(days=7), room=room))
+        others.update(week_entries(centre, start, start + dt.timedelta(days=7), room=room))
+    bookings, mentoring = others["bookings"], others["mentoring"]
     days = []
     for i in range(7):
         day = monday + dt.timedelta(days=i)

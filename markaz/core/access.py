@@ -44,6 +44,28 @@ def user_centre_id(user) -> int | None:
     return profile.centre_id if profile is not None else None
 
 
+def visible_centre(user, roles: Iterable[str]):
+    """The centre `user` may see as one of `roles`: the one they work in. PermissionDenied if
+    they hold none of `roles` or work in no centre (the provincial viewer, outsiders). Every app
+    asks here ("which centre may this user see"), none writes its own."""
+    if not has_role(user, roles):
+        raise PermissionDenied
+    centre = user_centre(user)
+    if centre is None:
+        raise PermissionDenied
+    return centre
+
+
+def visible_centre_id(user, roles: Iterable[str]) -> int:
+    """The id of `visible_centre(user, roles)`, without loading the centre."""
+    if not has_role(user, roles):
+        raise PermissionDenied
+    centre_id = user_centre_id(user)
+    if centre_id is None:
+        raise PermissionDenied
+    return centre_id
+
+
 def has_role(user, roles: Iterable[str]) -> bool:
     return user_role(user) in set(roles)
 

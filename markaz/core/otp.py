@@ -14,6 +14,7 @@ in their application (a CIN and a birth date, both printed on the CIN card, prov
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -26,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from .enqueue import task_enqueue
 from .models import OneTimeCode
 from .outbox import message_language, outbox_queue
 from .throttle import throttle_count, throttle_exceeded
@@ -148,12 +150,9 @@ def otp_issue(
 def _deliver_soon() -> None:
     """Deliver at once through the background worker (where one runs); `send_outbox` would
     deliver it anyway on its next run."""
-    try:
-        from .tasks import outbox_deliver_task
-
-        outbox_deliver_task.enqueue()
-    except Exception:  # no worker configured: the next `send_outbox` delivers it
-        pass
+    # No worker configured: the next `send_outbox` delivers it.
+    with contextlib.suppress(Exception):
+        task_enqueue("markaz.core.tasks.outbox_deliver_task")
 
 
 def _refused_code() -> OtpRefused:

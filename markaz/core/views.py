@@ -4,10 +4,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from markaz.centre.models import Centre
-from markaz.centre.selectors import centre_room_capacity, centre_rooms
-
 from .access import has_role, role_required, user_centre, user_role
+from .dashboard import dashboard_context, home_context
 from .roles import AGGREGATE_ROLES, PEOPLE_ROLES, Role
 from .selectors import job_get_for_user
 
@@ -25,31 +23,24 @@ def home(request):
     """The front door: the public application for everyone, the dashboard for staff."""
     if request.user.is_authenticated and user_role(request.user):
         return redirect("core:dashboard")
-    centre = Centre.objects.order_by("pk").first()
-    return render(request, "core/home.html", {"centre": centre})
+    # The centre's name and commune (centre registers it: markaz.core.dashboard).
+    return render(request, "core/home.html", {"centre": None, **home_context(request)})
 
 
 @role_required(*AGGREGATE_ROLES)
 def dashboard(request):
-    from markaz.registry.selectors import registry_counts
-
     role = user_role(request.user)
     if role == Role.PROVINCIAL:
         # The province leaves the centre's walls: it reads the protected indicator pack only
         # (small cells "<5" and their complements "x" hidden), never the registry's raw counts.
         return redirect("reporting:dashboard")
-    centres = [user_centre(request.user)]
-    counts = registry_counts([c.pk for c in centres if c is not None])
+    centre = user_centre(request.user)
     context = {
-        "centres": centres,
-        "counts": counts,
+        "centres": [centre],
         "show_people_links": has_role(request.user, PEOPLE_ROLES),
     }
-    centre = user_centre(request.user)
-    if centre is not None:
-        context.update(
-            {"rooms": centre_rooms(centre), "room_capacity": centre_room_capacity(centre)}
-        )
+    # The registry's counts, the centre's rooms: registered by those apps (markaz.core.dashboard).
+    context.update(dashboard_context(request, centre))
     return render(request, "core/dashboard.html", context)
 
 

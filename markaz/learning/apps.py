@@ -27,3 +27,9 @@ class LearningConfig(AppConfig):
 
         register_person_records(person_records)
         register_person_eraser(person_erase_names)
+        # A session whose attendance was taken may not be cancelled (centre.timetabling).
+        from markaz.centre.timetabling import register_session_cancel_refusal
+
+        from .selectors import session_cancel_refusal
+
+        register_session_cancel_refusal(session_cancel_refusal)

@@ -12,13 +12,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from markaz.centre.models import Presence, Session
-from markaz.core.access import has_role, user_centre_id, user_role
+from markaz.core.access import has_role, user_centre_id, user_role, visible_centre_id
 from markaz.core.roles import Role
 from markaz.programmes.models import Cohort, Enrolment
 
@@ -33,6 +32,15 @@ MARKING_OPENS = dt.timedelta(minutes=15)
 
 def is_manager_of(user, centre_id: int) -> bool:
     return has_role(user, MANAGER_ROLES) and user_centre_id(user) == centre_id
+
+
+def session_cancel_refusal(session: Session) -> str | None:
+    """A session whose attendance was taken may not be cancelled (centre.timetabling asks)."""
+    if AttendanceMark.objects.filter(session=session).exists():
+        from django.utils.translation import gettext as _
+
+        return _("Attendance was taken for this session: it cannot be cancelled.")
+    return None
 
 
 def can_mark(user, session: Session) -> bool:
@@ -79,11 +87,7 @@ def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
 def sessions_for_user(user, *, today: dt.date | None = None):
     """A trainer's own sessions this week (Monday to Sunday); for a coordinator or an admin,
     every session of their centre this week."""
-    if not has_role(user, MARKING_ROLES):
-        raise PermissionDenied
-    centre_id = user_centre_id(user)
-    if centre_id is None:
-        raise PermissionDenied
+    centre_id = visible_centre_id(user, MARKING_ROLES)
     monday, next_monday = week_bounds(today or timezone.localdate())
     tz = timezone.get_current_timezone()
     qs = Session.objects.filter(
@@ -241,9 +245,7 @@ def cohort_learning_rows(cohort, now: dt.datetime | None = None) -> list[dict]:
 
 def cohorts_for_completion(user):
     """Cohorts whose completion page `user` may open (for the list of cohorts)."""
-    centre_id = user_centre_id(user)
-    if centre_id is None or not has_role(user, MARKING_ROLES):
-        raise PermissionDenied
+    centre_id = visible_centre_id(user, MARKING_ROLES)
     qs = Cohort.objects.filter(centre_id=centre_id).select_related("programme")
     if user_role(user) == Role.TRAINER:
         qs = qs.filter(Q(trainers=user) | Q(sessions__trainer=user)).distinct()

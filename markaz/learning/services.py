@@ -34,6 +34,24 @@ from .models import (
 STATUSES = {s.value for s in AttendanceMark.Status}
 
 
+# Mentoring sits above learning and registers here when Django starts (AppConfig.ready):
+# `register_person_mentors(fn)`, `fn(person)` -> ids of the person's own mentors (an absence alert
+# reaches them); `register_completions_decided(fn)`, `fn(cohort=...)` run once a cohort's
+# completions are decided (its outcome follow-ups are scheduled).
+_PERSON_MENTORS: list = []
+_COMPLETIONS_DECIDED: list = []
+
+
+def register_person_mentors(fn) -> None:
+    if fn not in _PERSON_MENTORS:
+        _PERSON_MENTORS.append(fn)
+
+
+def register_completions_decided(fn) -> None:
+    if fn not in _COMPLETIONS_DECIDED:
+        _COMPLETIONS_DECIDED.append(fn)
+
+
 # --- Attendance -------------------------------------------------------------------------------
 
 
@@ -168,12 +186,9 @@ def _notify_absences(enrolment, centre, count: int, *, alert) -> None:
             "phone": person.phone or "—",
         }
 
-    from markaz.mentoring.models import MentorAssignment
-
-    own = MentorAssignment.objects.filter(person=person, ended_at__isnull=True).values_list(
-        "mentor_id", flat=True
-    )
-    mentors = Q(role=Role.MENTOR, user_id__in=own) if own.exists() else Q(role=Role.MENTOR)
+    # The person's own mentors (mentoring registers who they are), else every mentor.
+    own = [user_id for fn in _PERSON_MENTORS for user_id in fn(person)]
+    mentors = Q(role=Role.MENTOR, user_id__in=own) if own else Q(role=Role.MENTOR)
     recipients = (
         StaffProfile.objects.filter(Q(role=Role.COORDINATOR) | mentors, centre=centre)
         .select_related("user")
@@ -358,9 +373,8 @@ def completions_decide_cohort(*, cohort, actor, now: dt.datetime | None = None) 
     audit_record(actor=actor, action="completions_decide", centre=cohort.centre, obj=cohort)
     # Deciding completions closes the cohort's training: schedule its outcome follow-ups (exit,
     # +3, +6, +12 months) now. Idempotent; `manage.py schedule_followups` catches the rest.
-    from markaz.mentoring.services import followups_schedule_cohort
-
-    followups_schedule_cohort(cohort=cohort)
+    for fn in _COMPLETIONS_DECIDED:  # mentoring: followups_schedule_cohort
+        fn(cohort=cohort)
     return result
 
 

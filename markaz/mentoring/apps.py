@@ -23,3 +23,29 @@ class MentoringConfig(AppConfig):
 
         register_person_records(person_records)
         register_person_eraser(person_erase_text)
+        # The building's load counts the mentoring sessions (centre.occupancy).
+        from markaz.centre.occupancy import register_building_use
+
+        from .selectors import mentoring_items
+
+        register_building_use("mentoring", mentoring_items)
+        # A class session may not move into a room booked for mentoring; the week view shows
+        # the mentoring sessions.
+        from markaz.centre.occupancy import register_room_use, register_week_entries
+
+        from .selectors import mentoring_room_taken, week_sessions
+
+        register_room_use(mentoring_room_taken)
+        register_week_entries("mentoring", "mentoring", week_sessions)
+        # Learning's absence alerts reach a person's own mentors; deciding a cohort's
+        # completions schedules its outcome follow-ups.
+        from markaz.learning.services import (
+            register_completions_decided,
+            register_person_mentors,
+        )
+
+        from .selectors import person_mentor_ids
+        from .services import followups_schedule_cohort
+
+        register_person_mentors(person_mentor_ids)
+        register_completions_decided(followups_schedule_cohort)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from markaz.centre.models import Centre, Room
-from markaz.core.access import has_role, user_centre, user_centre_id, user_role
+from markaz.core.access import has_role, user_centre_id, user_role, visible_centre
 from markaz.core.roles import Role
 from markaz.learning.models import AbsenceAlert
 from markaz.programmes.models import Enrolment, Programme
@@ -59,12 +59,7 @@ class MentoringDenied(PermissionDenied):
 
 def mentoring_centre_for_user(user) -> Centre:
     """The centre whose mentoring a staff member works in (403 for other roles)."""
-    if not has_role(user, MENTORING_ROLES):
-        raise PermissionDenied
-    centre = user_centre(user)
-    if centre is None:
-        raise PermissionDenied
-    return centre
+    return visible_centre(user, MENTORING_ROLES)
 
 
 def is_manager_of(user, centre_id: int) -> bool:
@@ -456,8 +451,45 @@ def note_not_yours() -> MentoringDenied:
 # --- Sessions ---------------------------------------------------------------------------------
 
 
+def person_mentor_ids(person: Person) -> list[int]:
+    """The users who mentor `person` now (open assignments): learning's absence alert reaches
+    them."""
+    return list(
+        MentorAssignment.objects.filter(person=person, ended_at__isnull=True).values_list(
+            "mentor_id", flat=True
+        )
+    )
+
+
+def mentoring_items(
+    centre: Centre, start: dt.datetime, end: dt.datetime, *, exclude=None
+) -> list[tuple[dt.datetime, dt.datetime, int]]:
+    """Mentoring sessions overlapping [start, end): each counts its participants (registered
+    with centre.occupancy as the building's "mentoring" use)."""
+    qs = MentoringSession.objects.filter(centre=centre, starts_at__lt=end, ends_at__gt=start)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(
+        qs.annotate(people=Count("attendance")).values_list("starts_at", "ends_at", "people")
+    )
+
+
 def mentoring_rooms(centre: Centre):
     return Room.objects.filter(centre=centre, kind=Room.Kind.MENTORING).order_by("name_fr")
+
+
+def mentoring_room_taken(room: Room, starts_at: dt.datetime, ends_at: dt.datetime) -> str | None:
+    """Why a class session may not use `room` then: it is booked for mentoring (centre asks)."""
+    if MentoringSession.objects.filter(
+        room=room, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exists():
+        return _("%(room)s is booked for mentoring at that time.") % {"room": room.name}
+    return None
+
+
+def week_sessions(centre: Centre, start: dt.datetime, end: dt.datetime, *, room=None):
+    """The centre's week view: mentoring sessions of [start, end) (centre.occupancy)."""
+    return sessions_between(centre, start, end, room=room)
 
 
 def sessions_between(

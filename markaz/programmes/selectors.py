@@ -1,11 +1,10 @@
 """Reads for programmes, permission-checked."""
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from markaz.core.access import has_role, user_centre_id
+from markaz.core.access import has_role, user_centre_id, visible_centre_id
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES
 
 from .models import (
@@ -21,17 +20,8 @@ from .models import (
 )
 
 
-def _centre_id(user, roles) -> int:
-    if not has_role(user, roles):
-        raise PermissionDenied
-    centre_id = user_centre_id(user)
-    if centre_id is None:
-        raise PermissionDenied
-    return centre_id
-
-
 def programmes_for_user(user):
-    centre_id = _centre_id(user, PEOPLE_ROLES)
+    centre_id = visible_centre_id(user, PEOPLE_ROLES)
     cohorts = Cohort.objects.prefetch_related("reserves").order_by("start_date", "code")
     return Programme.objects.filter(centre_id=centre_id).prefetch_related(
         Prefetch("cohorts", queryset=cohorts)
@@ -39,7 +29,7 @@ def programmes_for_user(user):
 
 
 def campaigns_for_user(user):
-    centre_id = _centre_id(user, PEOPLE_ROLES)
+    centre_id = visible_centre_id(user, PEOPLE_ROLES)
     return Campaign.objects.filter(centre_id=centre_id).annotate(
         n_applications=Count("applications")
     )
@@ -87,7 +77,7 @@ def campaign_get_for_user(user, pk) -> Campaign:
 
 
 def run_get_for_user(user, pk) -> AllocationRun:
-    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    centre_id = visible_centre_id(user, REGISTRY_WRITE_ROLES)
     try:
         return AllocationRun.objects.select_related("campaign", "job").get(
             pk=pk, centre_id=centre_id
@@ -97,7 +87,7 @@ def run_get_for_user(user, pk) -> AllocationRun:
 
 
 def cohort_get_for_user(user, pk) -> Cohort:
-    centre_id = _centre_id(user, PEOPLE_ROLES)
+    centre_id = visible_centre_id(user, PEOPLE_ROLES)
     try:
         return (
             Cohort.objects.select_related("programme")
@@ -157,7 +147,7 @@ def cohort_people_for_user(user, cohort: Cohort, run) -> dict:
 
 
 def offer_get_for_user(user, pk) -> Offer:
-    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    centre_id = visible_centre_id(user, REGISTRY_WRITE_ROLES)
     try:
         return Offer.objects.select_related("application__person", "cohort").get(
             pk=pk, run__centre_id=centre_id
@@ -307,7 +297,7 @@ def scoring_rules_of(centre):
 
 
 def programme_get_for_manager(user, pk) -> Programme:
-    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    centre_id = visible_centre_id(user, REGISTRY_WRITE_ROLES)
     try:
         return Programme.objects.get(pk=pk, centre_id=centre_id)
     except (Programme.DoesNotExist, ValueError) as exc:
@@ -315,7 +305,7 @@ def programme_get_for_manager(user, pk) -> Programme:
 
 
 def cohort_get_for_manager(user, pk) -> Cohort:
-    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    centre_id = visible_centre_id(user, REGISTRY_WRITE_ROLES)
     try:
         return (
             Cohort.objects.select_related("programme")
@@ -327,7 +317,7 @@ def cohort_get_for_manager(user, pk) -> Cohort:
 
 
 def campaign_get_for_manager(user, pk) -> Campaign:
-    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    centre_id = visible_centre_id(user, REGISTRY_WRITE_ROLES)
     try:
         return Campaign.objects.select_related("scoring_rule").get(pk=pk, centre_id=centre_id)
     except (Campaign.DoesNotExist, ValueError) as exc:
@@ -337,7 +327,7 @@ def campaign_get_for_manager(user, pk) -> Campaign:
 def enrolment_get_for_manager(user, pk):
     from .models import Enrolment
 
-    centre_id = _centre_id(user, REGISTRY_WRITE_ROLES)
+    centre_id = visible_centre_id(user, REGISTRY_WRITE_ROLES)
     try:
         return Enrolment.objects.select_related("cohort__programme", "person").get(
             pk=pk, cohort__centre_id=centre_id

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from markaz.core.enqueue import task_enqueue
 from markaz.core.i18n import pick
 from markaz.core.outbox import (
     Outgoing,
@@ -267,8 +268,6 @@ def allocation_run_start(
     *, campaign: Campaign, actor, seed: int | None = None, today: dt.date | None = None
 ) -> AllocationRun:
     """Queue an allocation run (background job with progress)."""
-    from .tasks import allocation_run_task
-
     refusal = campaign_allocation_refusal(campaign, today)
     if refusal:
         raise ValidationError(refusal, code="locked")
@@ -285,7 +284,9 @@ def allocation_run_start(
             created_by=actor,
         )
         transaction.on_commit(
-            lambda: allocation_run_task.enqueue(run_id=run.pk, job_id=str(job.pk))
+            lambda: task_enqueue(
+                "markaz.programmes.tasks.allocation_run_task", run_id=run.pk, job_id=str(job.pk)
+            )
         )
     return run
 

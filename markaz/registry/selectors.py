@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from markaz.core.access import has_role, user_centre_id, user_role
+from markaz.core.access import has_role, user_role, visible_centre_id
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, SENSITIVE_ROLES, Role
 from markaz.engine.dedup import name_key
 from markaz.engine.identity import is_valid_cin, normalise_cin
@@ -31,12 +31,7 @@ PHONE_LIKE = re.compile(r"^[+\d][\d\s.\-]{6,}$")
 
 def _people_centre_id(user) -> int:
     """The centre whose people `user` may see; refuses anyone who may not see people."""
-    if not has_role(user, PEOPLE_ROLES):
-        raise PermissionDenied
-    centre_id = user_centre_id(user)
-    if centre_id is None:
-        raise PermissionDenied
-    return centre_id
+    return visible_centre_id(user, PEOPLE_ROLES)
 
 
 # --- Need to know -----------------------------------------------------------------------------
@@ -360,6 +355,11 @@ def held_application(*, cin: str, birth_date) -> IntakeConflict | None:
         .order_by("-received_at", "-pk")
         .first()
     )
+
+
+def dashboard_counts(request, centre) -> dict:
+    """The staff dashboard's counts for the user's centre (markaz.core.dashboard)."""
+    return {"counts": registry_counts([centre.pk] if centre is not None else [])}
 
 
 def registry_counts(centre_ids) -> dict:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from markaz.core.enqueue import task_enqueue
 from markaz.core.outbox import sms_opt_out
 from markaz.core.services import audit_record
 from markaz.engine.dedup import DedupIndex, PersonRecord, name_key
@@ -753,14 +754,17 @@ def _import_check_queue(*, batch, actor) -> None:
 
     from markaz.core.services import job_create
 
-    from .tasks import import_check_task
-
     job = job_create(kind="registry_import_check", centre=batch.centre, created_by=actor)
     batch.job = job
     batch.save(update_fields=["job"])
     language = get_language() or "fr"
     transaction.on_commit(
-        lambda: import_check_task.enqueue(batch_id=batch.pk, job_id=str(job.pk), language=language)
+        lambda: task_enqueue(
+            "markaz.registry.tasks.import_check_task",
+            batch_id=batch.pk,
+            job_id=str(job.pk),
+            language=language,
+        )
     )
 
 
@@ -889,7 +893,6 @@ def import_commit(*, batch, actor):
     from markaz.core.services import job_create
 
     from .models import ImportBatch
-    from .tasks import import_run_task
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -912,7 +915,9 @@ def import_commit(*, batch, actor):
         batch.errors = []
         batch.save(update_fields=["status", "job", "errors"])
         transaction.on_commit(
-            lambda: import_run_task.enqueue(batch_id=batch.pk, job_id=str(job.pk))
+            lambda: task_enqueue(
+                "markaz.registry.tasks.import_run_task", batch_id=batch.pk, job_id=str(job.pk)
+            )
         )
     return job
 

@@ -17,6 +17,7 @@ from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 
 from markaz.core.i18n import pick
+from markaz.core.units import UNIT_LABELS
 from markaz.engine import indicators as engine
 
 from . import charts
@@ -88,18 +89,6 @@ GROUPS = [
     ),
 ]
 _GROUP_OF = {code: key for key, _label, codes in GROUPS for code in codes}
-
-UNIT_LABELS = {
-    "people": gettext_lazy("people"),
-    "percent": "%",
-    "MAD": gettext_lazy("MAD"),
-    "hours": gettext_lazy("hours"),
-    "jobs": gettext_lazy("jobs"),
-    "businesses": gettext_lazy("businesses"),
-    "pupils": gettext_lazy("pupils"),
-    "schools": gettext_lazy("schools"),
-    "communes": gettext_lazy("communes"),
-}
 
 
 def is_drillable(code: str) -> bool:

@@ -6,9 +6,9 @@ import pytest
 from markaz.centre.models import Centre
 from markaz.centre.services import badge_issue
 from markaz.core.roles import Role
+from markaz.programmes.models import Programme
 from tests.centre.conftest import enrolled_people
 from tests.factories import CentreFactory, staff
-from tests.programmes.conftest import Programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,6 @@ import pytest
 from markaz.core.models import OutboxMessage
 from markaz.programmes.models import Enrolment, Offer, Outcome
 from tests.factories import sms_code
-from tests.programmes.conftest import campaign, cohorts, programme, rule  # noqa: F401 - fixtures
 from tests.programmes.test_services import published, ranked  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,11 +16,7 @@ from markaz.centre.models import Closure, Room, Session
 from markaz.core.models import AuditEvent
 from markaz.core.roles import Role
 from markaz.territory.models import Commune
-from tests.factories import RoomFactory, staff
-from tests.programmes import conftest as programmes_fixtures
-from tests.programmes.conftest import make_cohort
-
-programme = programmes_fixtures.programme
+from tests.factories import RoomFactory, make_cohort, staff
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2030, 1, 8)  # a Tuesday: open 09:00–13:00 and 14:00–22:00

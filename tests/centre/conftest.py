@@ -5,11 +5,7 @@ from django.utils import timezone
 
 from markaz.centre.services import badge_issue, badge_token
 from markaz.programmes.models import Enrolment
-from tests.programmes import conftest as programmes_fixtures
-from tests.programmes.conftest import applicant, make_cohort
-
-programme = programmes_fixtures.programme
-rule = programmes_fixtures.rule
+from tests.factories import applicant, make_cohort
 
 
 @pytest.fixture
@@ -36,6 +32,6 @@ def enrolled_people(centre, programme_, n: int, start: int = 0):
 
 
 @pytest.fixture
-def badges(small_centre, programme):  # noqa: F811 - the fixture above
+def badges(small_centre, programme):
     """Five enrolled learners with badges (tokens as their QR codes hold them)."""
     return [badge_token(badge_issue(person=p)) for p in enrolled_people(small_centre, programme, 5)]

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from markaz.centre import configuration, timetabling
 from markaz.centre.models import OpeningHours, Room, Timetable, TrainerUnavailability
-from tests.factories import RoomFactory, UserFactory
-from tests.programmes.conftest import make_cohort
+from tests.factories import RoomFactory, UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db
 

@@ -105,8 +105,7 @@ def test_closure_bad_input_is_refused(client, centre, coordinator, today, data, 
 
 def test_a_day_with_sessions_is_not_closed(client, centre, coordinator, today, programme):
     from markaz.centre.models import Session
-    from tests.factories import UserFactory
-    from tests.programmes.conftest import make_cohort
+    from tests.factories import UserFactory, make_cohort
 
     cohort = make_cohort(centre, programme, "C1", 10)
     day = today + dt.timedelta(days=3)

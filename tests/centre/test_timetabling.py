@@ -7,8 +7,7 @@ from django.utils import timezone, translation
 
 from markaz.centre import timetabling
 from markaz.centre.models import Closure, Room, Session, Timetable
-from tests.factories import RoomFactory, UserFactory
-from tests.programmes.conftest import make_cohort
+from tests.factories import RoomFactory, UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db
 

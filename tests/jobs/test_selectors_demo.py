@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from markaz.demo.jobs import demo_load_jobs
 from markaz.jobs import selectors, services
-from markaz.jobs.demo import demo_load_jobs
 from markaz.jobs.models import BusinessProject, Employer, Placement
 from tests.factories import CohortFactory, EnrolmentFactory, ProgrammeFactory
 

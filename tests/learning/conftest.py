@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from markaz.centre.models import Presence, Session
-from markaz.programmes.models import Cohort, Enrolment, Programme
+from markaz.programmes.models import Cohort, Enrolment
 from markaz.registry.models import Person
 from tests.factories import RoomFactory
 
@@ -45,33 +45,8 @@ def enrol(cohort, person) -> Enrolment:
 
 
 @pytest.fixture
-def programme(centre):
-    return Programme.objects.create(
-        centre=centre,
-        title_fr="Développement web",
-        title_ar="تطوير الويب",
-        track="web",
-        hours=300,
-        duration_weeks=16,
-        goal="wage_job",
-        teaching_language="fr",
-        schedule_pattern="daytime",
-    )
-
-
-@pytest.fixture
-def cohort(centre, programme, trainer):
-    today = timezone.localdate()
-    cohort = Cohort.objects.create(
-        centre=centre,
-        programme=programme,
-        code="WEB-A26",
-        start_date=today - dt.timedelta(days=60),
-        end_date=today + dt.timedelta(days=50),
-        seats=20,
-        schedule_pattern="daytime",
-        status="running",
-    )
+def cohort(cohort, trainer):
+    """The shared running cohort (tests/conftest.py), taught by `trainer`."""
     cohort.trainers.add(trainer)
     return cohort
 

@@ -14,10 +14,8 @@ from markaz.centre.models import Room
 from markaz.core.roles import Role
 from markaz.mentoring.models import MentorAssignment, MentorProfile
 from tests.factories import (
-    CohortFactory,
     EnrolmentFactory,
     PersonFactory,
-    ProgrammeFactory,
     RoomFactory,
     staff,
 )
@@ -59,23 +57,6 @@ def mentoring_room(centre):
         name_ar="قاعة المواكبة 1",
         kind=Room.Kind.MENTORING,
         capacity=6,
-    )
-
-
-@pytest.fixture
-def programme(centre):
-    return ProgrammeFactory(centre=centre)
-
-
-@pytest.fixture
-def cohort(centre, programme):
-    today = timezone.localdate()
-    return CohortFactory(
-        centre=centre,
-        programme=programme,
-        code="WEB-A26",
-        start_date=today - dt.timedelta(days=60),
-        end_date=today + dt.timedelta(days=50),
     )
 
 

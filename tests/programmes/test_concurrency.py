@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from markaz.programmes import services
 from markaz.programmes.models import AllocationRun, Application, Campaign, Enrolment, Offer
-
-from .conftest import applicant, make_cohort
+from tests.factories import applicant, make_cohort
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,8 +21,8 @@ from markaz.programmes.models import (
     Programme,
     ScoringRuleVersion,
 )
+from tests.factories import make_cohort
 
-from .conftest import make_cohort
 from .test_services import offer_of, published, ranked, run_allocation  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_campaign_whose_cohorts_started_cannot_be_allocated_again_or_published(
 
 def test_demo_autumn_2025_campaign_cannot_be_rerun():
     """The demo's "Rentrée d'automne 2025" ended in December 2025: it is refused, not re-run."""
-    from markaz.core.demo import demo_load
+    from markaz.demo.load import demo_load
 
     demo_load()
     from django.contrib.auth import get_user_model

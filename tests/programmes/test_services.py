@@ -15,8 +15,7 @@ from markaz.programmes.models import (
     Outcome,
     WaitlistEntry,
 )
-
-from .conftest import TODAY, applicant, make_cohort
+from tests.factories import TODAY, applicant, make_cohort
 
 pytestmark = pytest.mark.django_db
 

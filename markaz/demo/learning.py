@@ -16,11 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from markaz.centre.models import Room, Session
+from markaz.learning import selectors, services
+from markaz.learning.models import AttendanceMark, Certificate, CompletionRule, Evaluation
 from markaz.programmes.models import Cohort, Enrolment, Programme
 from markaz.registry.models import Person
-
-from . import selectors, services
-from .models import AttendanceMark, Certificate, CompletionRule, Evaluation
 
 SEED = 20261102
 AUTUMN_CODES = ["WEB-A26", "WEB-E26", "MKT-E26", "BUR-A26", "ECO-W26", "IA-E26", "ROB-W26"]

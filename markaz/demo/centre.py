@@ -8,13 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from markaz.core.models import StaffProfile
-from markaz.core.roles import Role
-from markaz.engine import timetable as engine
-from markaz.programmes.models import Cohort, Enrolment
-
-from . import timetabling
-from .models import (
+from markaz.centre import timetabling
+from markaz.centre.models import (
     Closure,
     HoursPeriod,
     OpeningHours,
@@ -22,7 +17,11 @@ from .models import (
     Timetable,
     TrainerUnavailability,
 )
-from .services import badge_for, badge_token, door_scan
+from markaz.centre.services import badge_for, badge_token, door_scan
+from markaz.core.models import StaffProfile
+from markaz.core.roles import Role
+from markaz.engine import timetable as engine
+from markaz.programmes.models import Cohort, Enrolment
 
 TRAINERS = [
     ("trainer", "Hassan", "Formateur"),
@@ -176,8 +175,8 @@ def demo_kiosk_device(centre, coordinator) -> str:
     for it, valid 30 days: open /kiosk/pair/?code=… on the tablet (or any browser) to run the
     entrance. Each load gives a new code; a tablet already paired keeps working until a code
     is used."""
-    from .models import KioskDevice
-    from .services import kiosk_device_create, kiosk_device_pairing_renew
+    from markaz.centre.models import KioskDevice
+    from markaz.centre.services import kiosk_device_create, kiosk_device_pairing_renew
 
     device = KioskDevice.objects.filter(
         centre=centre, name=DEMO_KIOSK_NAME, revoked_at__isnull=True

@@ -1,7 +1,7 @@
 import pytest
 
-from markaz.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 from markaz.core.models import StaffProfile
+from markaz.demo.load import DEMO_PASSWORD, DEMO_USERS, demo_load
 from markaz.registry.models import DuplicateFlag, Person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("territory")]

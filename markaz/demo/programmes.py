@@ -10,9 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from markaz.engine.scoring import DEFAULT_RULE
-from markaz.registry.models import Person
-
-from .models import (
+from markaz.programmes.models import (
     AllocationRun,
     Campaign,
     Cohort,
@@ -21,7 +19,7 @@ from .models import (
     Programme,
     ScoringRuleVersion,
 )
-from .services import (
+from markaz.programmes.services import (
     DAYTIME_EXCLUDED,
     allocation_publish,
     allocation_run_execute,
@@ -29,6 +27,7 @@ from .services import (
     offer_accept,
     offer_decline,
 )
+from markaz.registry.models import Person
 
 PROGRAMMES = [
     # key, title fr, title ar, track, hours, weeks, goal, language, schedule

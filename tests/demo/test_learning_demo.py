@@ -1,8 +1,8 @@
 import pytest
 
-from markaz.core.demo import demo_load
 from markaz.core.models import OutboxMessage
-from markaz.learning.demo import EARLIER_CODE, demo_load_learning
+from markaz.demo.learning import EARLIER_CODE, demo_load_learning
+from markaz.demo.load import demo_load
 from markaz.learning.models import (
     AbsenceAlert,
     AttendanceMark,

@@ -12,12 +12,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from markaz.centre.models import Centre, Room
+from markaz.core.models import StaffProfile
+from markaz.core.roles import Role
+from markaz.demo.names import FEMALE, LAST, MALE, VARIANTS
 from markaz.registry.models import ActivityStatus, EducationLevel, Person, Source
 from markaz.territory.models import Commune
-
-from .demo_names import FEMALE, LAST, MALE, VARIANTS
-from .models import StaffProfile
-from .roles import Role
 
 DEMO_PASSWORD = "markaz-demo-2026"
 DEMO_USERS = [
@@ -96,25 +95,25 @@ def demo_load(*, stdout=None) -> dict:
     created = _load_applicants(centre, users["coordinator"])
     _merge_one_pair(centre, users["coordinator"])
     _one_held_application(centre)
-    from markaz.programmes.demo import demo_load_programmes
+    from markaz.demo.programmes import demo_load_programmes
 
     demo_load_programmes(centre, users["coordinator"])
-    from markaz.centre.demo import demo_load_centre
+    from markaz.demo.centre import demo_load_centre
 
     demo_load_centre(centre, users)
-    from markaz.learning.demo import demo_load_learning
+    from markaz.demo.learning import demo_load_learning
 
     demo_load_learning(centre, users)
-    from markaz.caravan.demo import demo_load_caravan
+    from markaz.demo.caravan import demo_load_caravan
 
     demo_load_caravan(centre, users)
-    from markaz.mentoring.demo import demo_load_mentoring
+    from markaz.demo.mentoring import demo_load_mentoring
 
     demo_load_mentoring(centre, users)
-    from markaz.jobs.demo import demo_load_jobs
+    from markaz.demo.jobs import demo_load_jobs
 
     demo_load_jobs(centre, users)
-    from markaz.centre.demo import demo_kiosk_device
+    from markaz.demo.centre import demo_kiosk_device
 
     pairing_code = demo_kiosk_device(centre, users["coordinator"])
     _demo_outbox(centre)
@@ -162,7 +161,7 @@ class _DemoProvider:
     """Accepts every SMS, reaches nobody: the demo's messages look sent without a network."""
 
     def send_many(self, messages):
-        from .sms import SendResult
+        from markaz.core.sms import SendResult
 
         return [SendResult(m.client_id, provider_id=f"demo-{m.client_id}") for m in messages]
 
@@ -174,8 +173,8 @@ def _demo_outbox(centre) -> None:
     `send_outbox`. Once only: when something was already delivered, nothing changes."""
     from django.core import mail
 
-    from .models import OutboxMessage, SmsOptOut
-    from .outbox import outbox_deliver, outbox_reports_apply, sms_opt_out
+    from markaz.core.models import OutboxMessage, SmsOptOut
+    from markaz.core.outbox import outbox_deliver, outbox_reports_apply, sms_opt_out
 
     S = OutboxMessage.Status
     if OutboxMessage.objects.exclude(status__in=[S.QUEUED, S.FAILED, S.STOPPED]).exists():

@@ -10,9 +10,17 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from markaz.caravan.models import (
+    CalendarBlock,
+    Kit,
+    School,
+    Tour,
+    Vehicle,
+    Visit,
+    VisitReport,
+    Workshop,
+)
 from markaz.territory.models import Commune
-
-from .models import CalendarBlock, Kit, School, Tour, Vehicle, Visit, VisitReport, Workshop
 
 SEED = 20251103
 COUNTS = {"primaire": 73, "college": 18, "lycee": 11}
@@ -137,7 +145,7 @@ def demo_load_caravan(centre, users) -> None:
 
 def _held_tour(centre, users, vehicle, weights, rng, name, first, last, code) -> None:
     """A tour of the past, planned then held: every visit done, with its report."""
-    from .services import tour_instance, tour_plan_execute, working_days
+    from markaz.caravan.services import tour_instance, tour_plan_execute, working_days
 
     workshop = Workshop.objects.get(code=code)
     days = working_days(first, last)
@@ -178,8 +186,8 @@ def _children_bookings(centre, users) -> None:
     """A few school classes booked into the children's space in the coming days."""
     from django.core.exceptions import ValidationError
 
-    from .children import booking_create
-    from .models import ChildrenBooking
+    from markaz.caravan.children import booking_create
+    from markaz.caravan.models import ChildrenBooking
 
     if ChildrenBooking.objects.filter(centre=centre).exists():
         return
@@ -248,7 +256,12 @@ def _schools() -> None:
 
 def _tours(centre, users, vehicle: Vehicle) -> None:
     """Two tours driven by the demo vehicle (its crew sees their visits on the tablet)."""
-    from .services import DEFAULT_WEIGHTS, tour_instance, tour_plan_execute, working_days
+    from markaz.caravan.services import (
+        DEFAULT_WEIGHTS,
+        tour_instance,
+        tour_plan_execute,
+        working_days,
+    )
 
     coordinator = users["coordinator"]
     weights = dict(DEFAULT_WEIGHTS)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from markaz.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
+from markaz.demo.load import DEMO_PASSWORD, DEMO_USERS, demo_load
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ nothing).
   about half of those reached at +12 in a wage job or self-employed; incomes of 1,500 to 6,000 MAD;
   a few businesses creating one to three jobs), and the year plans of 2025 and 2026.
 
-Call it at the end of markaz.core.demo.demo_load: `demo_load_mentoring(centre, users)`.
+Call it at the end of markaz.demo.load.demo_load: `demo_load_mentoring(centre, users)`.
 """
 
 import datetime as dt
@@ -28,25 +28,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from markaz.centre.models import Room, YearPlan
-from markaz.core.demo_names import FEMALE, LAST, MALE
 from markaz.core.models import StaffProfile
 from markaz.core.roles import Role
+from markaz.demo.names import FEMALE, LAST, MALE
 from markaz.learning import services as learning
 from markaz.learning.models import AbsenceAlert, Certificate, Completion
-from markaz.programmes.models import (
-    Application,
-    Campaign,
-    Choice,
-    Cohort,
-    Enrolment,
-    Programme,
-    ScoringRuleVersion,
-)
-from markaz.registry.models import ActivityStatus, Consent, EducationLevel, Person, Source
-from markaz.territory.models import Commune
-
-from . import rules, services
-from .models import (
+from markaz.mentoring import rules, services
+from markaz.mentoring.models import (
     ActionPlan,
     ActionStep,
     Baseline,
@@ -59,6 +47,17 @@ from .models import (
     MentorProfile,
     Referral,
 )
+from markaz.programmes.models import (
+    Application,
+    Campaign,
+    Choice,
+    Cohort,
+    Enrolment,
+    Programme,
+    ScoringRuleVersion,
+)
+from markaz.registry.models import ActivityStatus, Consent, EducationLevel, Person, Source
+from markaz.territory.models import Commune
 
 SEED = 20251215
 DEMO_PASSWORD = "markaz-demo-2026"
