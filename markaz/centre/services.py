@@ -232,6 +232,31 @@ def badge_issue(*, person, actor=None) -> Badge:
     return badge
 
 
+@transaction.atomic
+def cohort_badges_print(*, cohort, people: list, actor) -> list[tuple]:
+    """The badges to print for `cohort`'s learners `people`: each one's current badge, a new
+    one issued to those without. Recorded in the audit log (who, which cohort, how many printed,
+    how many issued). Returns [(person, badge)] in the order given."""
+    current = {
+        b.person_id: b for b in Badge.objects.filter(person__in=people, revoked_at__isnull=True)
+    }
+    cards, issued = [], 0
+    for person in people:
+        badge = current.get(person.pk)
+        if badge is None:
+            badge = badge_issue(person=person, actor=actor)
+            issued += 1
+        cards.append((person, badge))
+    audit_record(
+        actor=actor,
+        action="cohort_badges_print",
+        centre=cohort.centre,
+        obj=cohort,
+        detail={"cohort": cohort.code, "printed": len(cards), "issued": issued},
+    )
+    return cards
+
+
 def badge_for(person) -> Badge:
     badge = Badge.objects.filter(person=person, revoked_at__isnull=True).first()
     return badge or badge_issue(person=person)
