@@ -179,3 +179,16 @@ def sms_code(phone: str = "") -> str:
     body = messages.order_by("-pk").values_list("body", flat=True).first() or ""
     found = re.search(r"\b(\d{6})\b", body)
     return found.group(1) if found else ""
+
+
+def apply_post(client, url: str, data: dict, follow: bool = False, **extra):
+    """Post the public application form and, when it asks for the code sent by SMS, type the
+    code read from the outbox (as the applicant reads it on their phone). Returns the last
+    response: the form's own answer when it was refused, else the code step's."""
+    from markaz.core.validation import clean_phone
+
+    response = client.post(url, data, **extra)
+    if response.status_code != 302 or "/confirm/" not in response["Location"]:
+        return response
+    code = sms_code(clean_phone(data.get("phone", "")))
+    return client.post(response["Location"], {"code": code}, follow=follow, **extra)
