@@ -192,3 +192,15 @@ def apply_post(client, url: str, data: dict, follow: bool = False, **extra):
         return response
     code = sms_code(clean_phone(data.get("phone", "")))
     return client.post(response["Location"], {"code": code}, follow=follow, **extra)
+
+
+def type_apply_code(page, phone: str, screenshot=None, name: str = "") -> None:
+    """In a browser on the application's code page: read the code sent by SMS to `phone` (E.164)
+    from the outbox, as the applicant reads their phone, type it and complete the application."""
+    page.wait_for_selector("#apply-code-card #id_code")
+    assert "/confirm/" in page.url
+    assert page.locator("#sms-file").count() == 1  # the demo's file backend: where to read it
+    if screenshot is not None and name:
+        screenshot(page, name)
+    page.fill("#id_code", sms_code(phone))
+    page.click("#apply-confirm")
