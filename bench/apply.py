@@ -4,11 +4,16 @@ CLIENTS concurrent clients (20) post valid, distinct applications to `/apply/<ce
 DURATION seconds (60) against gunicorn on loopback, served as `make run` serves it (2 gthread
 workers x 4 threads), once on SQLite (WAL, immediate transactions, busy timeout) and once on
 PostgreSQL (database `markaz_bench_apply`, created if missing, emptied each run). Each client
-keeps one keep-alive connection, opens the form once (CSRF cookie and token), then posts one
-application after another: a new CIN, eligible, ranking two cohorts of the open campaign.
+keeps one keep-alive connection, opens the form once (CSRF cookie and token), then completes
+one application after another: a new CIN, eligible, ranking two cohorts of the open campaign,
+posted, then the code sent by SMS to its phone typed on the next page. The client reads the code
+where a phone would receive it: the outbox row queued for that phone (this process reads the
+database directly, as the SMS gateway would). All clients come from one address, so the
+server's per-address limit on codes sent is lifted for the run (MARKAZ_APPLY_SENDS_PER_ADDRESS).
 
-Reported per database: applications per second, p50/p95 latency of the POST, errors (every
-answer other than the 302 to the thanks page, target 0), and the rows written against the
+Reported per database: applications per second, p50/p95 latency of a whole application (both
+POSTs) and of the form's POST alone, errors (every application whose code step did not end in
+the 302 to the thanks page, target 0), and the rows written against the
 answers given: persons, consents, applications and rankings in the database must each equal
 the 302 answers, every successful CIN must have its person, and no failed CIN may have one
 (issue 13: under load, failed requests wrote a person and an applicant lost their ranking).
@@ -53,6 +58,8 @@ PG_URL = os.environ.get(
     "BENCH_APPLY_PG_URL", "postgres://postgres@127.0.0.1:5432/markaz_bench_apply"
 )
 PORTS = {"sqlite": 8791, "postgresql": 8792}
+if os.environ.get("BENCH_APPLY_PORT"):  # one port for both (they run one after the other)
+    PORTS = dict.fromkeys(PORTS, int(os.environ["BENCH_APPLY_PORT"]))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 THREADS = os.environ.get("BENCH_THREADS", "4")
 CENTRE = "bench"
@@ -63,7 +70,11 @@ def log(msg: str) -> None:
 
 
 def db_env(db: str) -> dict:
-    e = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local")
+    e = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        MARKAZ_APPLY_SENDS_PER_ADDRESS="100000000",
+    )
     e.pop("DATABASE_URL", None)
     e.pop("MARKAZ_SQLITE_PATH", None)
     if db == "sqlite":
@@ -149,7 +160,7 @@ def seed() -> dict:
 def count(answers_file: str) -> dict:
     """The rows written, against the answers given."""
     _django()
-    from markaz.programmes.models import Application, Choice
+    from markaz.programmes.models import Application, Choice, PendingApplication
     from markaz.registry.models import Consent, IntakeConflict, Person
 
     answers = json.loads(Path(answers_file).read_text())
@@ -165,6 +176,7 @@ def count(answers_file: str) -> dict:
         "rankings": len(ranked),
         "choices": Choice.objects.count(),
         "intake_conflicts": IntakeConflict.objects.count(),
+        "pending_left": PendingApplication.objects.count(),
         "successes_without_person": len(ok - cins),
         "successes_without_ranking": len(ok - ranked),
         "errors_that_wrote_a_person": len(failed & cins),
@@ -224,7 +236,7 @@ def application(client: int, n: int, cohorts: list[int]) -> str:
             "cin": cin(client, n),
             "birth_date": birth.isoformat(),
             "sex": "FM"[n % 2],
-            "phone": f"06{client:02d}{n:06d}",
+            "phone": phone(client, n),
             "commune": "berkane",
             "activity_status": "unemployed",
             "education_level": "bac",
@@ -240,9 +252,45 @@ def cin(client: int, n: int) -> str:
     return f"AP{client:02d}{n:04d}"
 
 
-def load(port: int, cohorts: list[int]) -> dict:
+_CODE_SQL = (
+    "SELECT body FROM core_outboxmessage WHERE phone = {p} AND kind = 'otp' "
+    "ORDER BY id DESC LIMIT 1"
+)
+
+
+class Phone:
+    """Where a client reads the code sent to its phone: the outbox row queued for that phone."""
+
+    def __init__(self, db: str):
+        if db == "sqlite":
+            import sqlite3
+
+            self.conn = sqlite3.connect(str(SQLITE_DB), timeout=30)
+            self.sql = _CODE_SQL.format(p="?")
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(PG_URL, autocommit=True)
+            self.sql = _CODE_SQL.format(p="%s")
+
+    def code(self, phone: str) -> str:
+        e164 = "+212" + phone[1:]
+        row = self.conn.execute(self.sql, (e164,)).fetchone()
+        found = re.search(r"\b(\d{6})\b", row[0] if row else "")
+        return found.group(1) if found else ""
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def phone(client: int, n: int) -> str:
+    return f"06{client:02d}{n:06d}"
+
+
+def load(port: int, cohorts: list[int], db: str) -> dict:
     path = f"/apply/{CENTRE}/"
-    results = []  # (cin, status, seconds)
+    confirm_path = f"/apply/{CENTRE}/confirm/"
+    results = []  # (cin, status, seconds for both steps, seconds for the form's POST)
     lock = threading.Lock()
     ready = threading.Barrier(CLIENTS + 1)
     stop_at = [0.0]
@@ -261,24 +309,49 @@ def load(port: int, cohorts: list[int]) -> dict:
             "Cookie": f"csrftoken={csrf}; markaz_language=fr",
         }
         mine = []
+        sms = Phone(db)
         ready.wait()
         n = 0
         while time.perf_counter() < stop_at[0]:
             body = application(c, n, cohorts) + f"&csrfmiddlewaretoken={token}"
             t0 = time.perf_counter()
+            form_s = None
             try:
                 conn.request("POST", path, body=body, headers=headers)
                 r = conn.getresponse()
                 r.read()
-                ok = r.status == 302 and "/thanks" in (r.getheader("Location") or "")
-                status = r.status if (ok or r.status != 302) else "302-elsewhere"
+                form_s = time.perf_counter() - t0
+                pending = re.search(
+                    r"markaz_apply_pending=([^;]+)", r.getheader("Set-Cookie") or ""
+                )
+                if r.status != 302 or confirm_path not in (r.getheader("Location") or ""):
+                    status = f"form-{r.status}"
+                elif pending is None:
+                    status = "form-no-cookie"
+                else:
+                    code = sms.code(phone(c, n))
+                    step = dict(
+                        headers,
+                        Cookie=f"{headers['Cookie']}; markaz_apply_pending={pending.group(1)}",
+                    )
+                    conn.request(
+                        "POST",
+                        confirm_path,
+                        body=f"code={code}&csrfmiddlewaretoken={token}",
+                        headers=step,
+                    )
+                    r = conn.getresponse()
+                    r.read()
+                    ok = r.status == 302 and "/thanks" in (r.getheader("Location") or "")
+                    status = r.status if (ok or r.status != 302) else "302-elsewhere"
             except (OSError, http.client.HTTPException) as exc:
                 status = type(exc).__name__
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            mine.append((cin(c, n), status, time.perf_counter() - t0))
+            mine.append((cin(c, n), status, time.perf_counter() - t0, form_s))
             n += 1
         conn.close()
+        sms.close()
         with lock:
             results.extend(mine)
 
@@ -323,7 +396,7 @@ def run(db: str) -> dict:
     try:
         wait_port(port)
         log(f"{db}: {CLIENTS} clients for {DURATION:g} s on port {port}")
-        out = load(port, seeded["cohorts"])
+        out = load(port, seeded["cohorts"], db)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -332,10 +405,10 @@ def run(db: str) -> dict:
             server.kill()
             _, stderr = server.communicate()
     results = out["results"]
-    ok = [c for c, s, _t in results if s == 302]
-    failed = [c for c, s, _t in results if s != 302]
+    ok = [c for c, s, _t, _f in results if s == 302]
+    failed = [c for c, s, _t, _f in results if s != 302]
     statuses: dict[str, int] = {}
-    for _c, s, _t in results:
+    for _c, s, _t, _f in results:
         statuses[str(s)] = statuses.get(str(s), 0) + 1
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump({"ok": ok, "failed": failed}, f)
@@ -343,7 +416,8 @@ def run(db: str) -> dict:
         rows = child("--count", db, f.name)
     finally:
         Path(f.name).unlink(missing_ok=True)
-    lat = sorted(t for _c, _s, t in results)
+    lat = sorted(t for _c, _s, t, _f in results)
+    form_lat = sorted(f for _c, _s, _t, f in results if f is not None)
     n = len(ok)
     consistent = (
         rows["persons"] == rows["consents"] == rows["applications"] == rows["rankings"] == n
@@ -365,6 +439,9 @@ def run(db: str) -> dict:
         "p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
         "p95_ms": round(lat[int(0.95 * (len(lat) - 1))] * 1000, 1) if lat else None,
         "max_ms": round(lat[-1] * 1000, 1) if lat else None,
+        "form_post_p95_ms": (
+            round(form_lat[int(0.95 * (len(form_lat) - 1))] * 1000, 1) if form_lat else None
+        ),
         "rows": rows,
         "rows_equal_answers": consistent,
         "server_errors": server_errors,
@@ -403,6 +480,6 @@ if __name__ == "__main__":
     argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Sizes from the environment: BENCH_CLIENTS, BENCH_DURATION, BENCH_WORKERS, "
-        "BENCH_THREADS, BENCH_APPLY_SQLITE, BENCH_APPLY_PG_URL. --smoke: 4 clients for 3 s.",
+        "BENCH_THREADS, BENCH_APPLY_SQLITE, BENCH_APPLY_PG_URL, BENCH_APPLY_PORT. --smoke: 4 clients for 3 s.",
     ).parse_args()
     sys.exit(main())

@@ -224,3 +224,28 @@ def applicant(centre, n: int, **overrides):
         **overrides,
     )
     return registry.person_create(centre=centre, data=data, today=TODAY)
+
+
+def apply_post(client, url: str, data: dict, follow: bool = False, **extra):
+    """Post the public application form and, when it asks for the code sent by SMS, type the
+    code read from the outbox (as the applicant reads it on their phone). Returns the last
+    response: the form's own answer when it was refused, else the code step's."""
+    from markaz.core.validation import clean_phone
+
+    response = client.post(url, data, **extra)
+    if response.status_code != 302 or "/confirm/" not in response["Location"]:
+        return response
+    code = sms_code(clean_phone(data.get("phone", "")))
+    return client.post(response["Location"], {"code": code}, follow=follow, **extra)
+
+
+def type_apply_code(page, phone: str, screenshot=None, name: str = "") -> None:
+    """In a browser on the application's code page: read the code sent by SMS to `phone` (E.164)
+    from the outbox, as the applicant reads their phone, type it and complete the application."""
+    page.wait_for_selector("#apply-code-card #id_code")
+    assert "/confirm/" in page.url
+    assert page.locator("#sms-file").count() == 1  # the demo's file backend: where to read it
+    if screenshot is not None and name:
+        screenshot(page, name)
+    page.fill("#id_code", sms_code(phone))
+    page.click("#apply-confirm")

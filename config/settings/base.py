@@ -281,6 +281,22 @@ MARKAZ_IMPORT_BACKGROUND_ROWS = 500
 # Law 09-08 retention periods (`python manage.py retention --dry-run | --apply`): people never
 # enrolled, years after their last campaign closed; learners, years after their last follow-up;
 # door presences and raw import files (with intake-conflict copies), days.
+# The door: a badge's QR token and typed code stop this many days after the badge was issued (a
+# new badge is printed for the next cohort); a paired entrance tablet stops when unused for
+# MARKAZ_KIOSK_IDLE_DAYS or paired longer than MARKAZ_KIOSK_MAX_AGE_DAYS ago (pair it again).
+MARKAZ_BADGE_MAX_AGE_DAYS = int(os.environ.get("MARKAZ_BADGE_MAX_AGE_DAYS", "365"))
+MARKAZ_KIOSK_IDLE_DAYS = int(os.environ.get("MARKAZ_KIOSK_IDLE_DAYS", "60"))
+MARKAZ_KIOSK_MAX_AGE_DAYS = int(os.environ.get("MARKAZ_KIOSK_MAX_AGE_DAYS", "365"))
+
+# The public application is complete once the code sent by SMS to its phone is typed: an
+# unconfirmed one is purged after MARKAZ_APPLY_CONFIRM_HOURS (expire_offers, hourly), and a
+# code takes MARKAZ_APPLY_OTP_MAX_ATTEMPTS wrong tries.
+MARKAZ_APPLY_CONFIRM_HOURS = int(os.environ.get("MARKAZ_APPLY_CONFIRM_HOURS", "24"))
+MARKAZ_APPLY_OTP_MAX_ATTEMPTS = int(os.environ.get("MARKAZ_APPLY_OTP_MAX_ATTEMPTS", "3"))
+# Codes for applications sent an hour per client address (a centre's own network, an intake
+# day: many youth apply from one address; per phone and per CIN the limit stays 5 an hour).
+MARKAZ_APPLY_SENDS_PER_ADDRESS = int(os.environ.get("MARKAZ_APPLY_SENDS_PER_ADDRESS", "200"))
+
 MARKAZ_RETENTION = {
     "applicants_years": int(os.environ.get("MARKAZ_RETENTION_APPLICANTS_YEARS", "3")),
     "learners_years": int(os.environ.get("MARKAZ_RETENTION_LEARNERS_YEARS", "3")),

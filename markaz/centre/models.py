@@ -359,6 +359,13 @@ class Badge(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def typed(self) -> str:
+        """The form printed for typing at the door: the code and its check group."""
+        from .badge_codes import typed_form
+
+        return typed_form(self.code)
+
 
 class Presence(models.Model):
     """Someone in the building: from entry to exit. At most one open presence per person.
@@ -497,6 +504,14 @@ class KioskDevice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who issued the pending pairing code, then who issued the one the tablet used: the tablet
+    # works on that staff member's authority and stops when their account is deactivated.
+    pairing_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    paired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     paired_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from markaz.core.access import has_role, visible_centre
 from markaz.core.roles import PEOPLE_ROLES, REGISTRY_WRITE_ROLES, Role
 
-from .models import Centre, KioskDevice, Presence, Room
+from .models import Badge, Centre, KioskDevice, Presence, Room
 
 DOOR_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRAINER, Role.MENTOR})
 
@@ -120,14 +120,25 @@ def person_for_badge(user, person_pk):
 
 
 def cohort_for_badges(user, cohort_pk):
-    """A cohort whose badges `user` may print: coordinators and administrators of its centre,
-    and its own trainers (404 for anyone else: the names are need-to-know)."""
-    from markaz.programmes.selectors import cohort_get_for_user, teaches_cohort
+    """A cohort whose badges `user` may print (and so issue): coordinators and administrators
+    of its centre (403 for anyone else)."""
+    from markaz.programmes.selectors import cohort_get_for_user
 
-    cohort = cohort_get_for_user(user, cohort_pk)
-    if not (has_role(user, REGISTRY_WRITE_ROLES) or teaches_cohort(user, cohort)):
-        raise Http404
-    return cohort
+    if not has_role(user, REGISTRY_WRITE_ROLES):
+        raise PermissionDenied
+    return cohort_get_for_user(user, cohort_pk)
+
+
+def cohort_badge_learners(cohort) -> tuple[list, int]:
+    """The cohort's learners (not withdrawn) in print order, and how many have no badge yet."""
+    people = [
+        e.person
+        for e in cohort.enrolments.filter(withdrawn_at__isnull=True)
+        .select_related("person")
+        .order_by("person__last_name_latin", "person__pk")
+    ]
+    with_badge = Badge.objects.filter(person__in=people, revoked_at__isnull=True).count()
+    return people, len(people) - with_badge
 
 
 def session_cancel_preview(session) -> dict:

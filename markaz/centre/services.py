@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -12,16 +13,16 @@ from django.utils.translation import gettext as _
 
 from markaz.core.services import audit_record
 
+from . import badge_codes
+from .badge_codes import BADGE_ALPHABET
 from .models import Badge, Centre, DoorEvent, KioskDevice, Presence
 
-BADGE_SALT = "markaz.badge"
-BADGE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 REPEAT_WINDOW = dt.timedelta(minutes=3)
 
 
 def badge_token(badge: Badge) -> str:
-    """What the QR code holds: the badge code, signed (never the CIN)."""
-    return signing.Signer(salt=BADGE_SALT).sign(badge.code)
+    """What the QR code holds: the badge code and its issue time, signed (never the CIN)."""
+    return badge_codes.token_for(badge.code, badge.issued_at)
 
 
 # --- Entrance tablets (kiosk devices) -------------------------------------------------------
@@ -47,10 +48,19 @@ def pairing_code_normalise(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
-def _new_pairing(device: KioskDevice, now, age: dt.timedelta) -> str:
+def kiosk_idle_age() -> dt.timedelta:
+    return dt.timedelta(days=settings.MARKAZ_KIOSK_IDLE_DAYS)
+
+
+def kiosk_max_age() -> dt.timedelta:
+    return dt.timedelta(days=settings.MARKAZ_KIOSK_MAX_AGE_DAYS)
+
+
+def _new_pairing(device: KioskDevice, now, age: dt.timedelta, actor) -> str:
     code = "".join(secrets.choice(BADGE_ALPHABET) for _ in range(PAIRING_LENGTH))
     device.pairing_hash = _digest(code)
     device.pairing_expires_at = now + age
+    device.pairing_by = actor if actor is not None and actor.is_authenticated else None
     return code
 
 
@@ -62,7 +72,7 @@ def kiosk_device_create(
     one-time pairing code (shown once; only its hash is kept)."""
     now = timezone.now()
     device = KioskDevice(centre=centre, name=(name or "").strip(), created_by=actor)
-    code = _new_pairing(device, now, pairing_age)
+    code = _new_pairing(device, now, pairing_age, actor)
     device.full_clean()
     device.save()
     audit_record(actor=actor, action="kiosk_device_create", centre=centre, obj=device)
@@ -77,8 +87,8 @@ def kiosk_device_pairing_renew(
     replaces the device's secret, so the old tablet stops)."""
     if device.revoked_at is not None:
         raise ValidationError(_("This tablet was revoked: pair a new one instead."))
-    code = _new_pairing(device, timezone.now(), pairing_age)
-    device.save(update_fields=["pairing_hash", "pairing_expires_at"])
+    code = _new_pairing(device, timezone.now(), pairing_age, actor)
+    device.save(update_fields=["pairing_hash", "pairing_expires_at", "pairing_by"])
     audit_record(actor=actor, action="kiosk_device_pairing", centre=device.centre, obj=device)
     return code
 
@@ -110,6 +120,7 @@ def kiosk_device_pair(*, code: str) -> tuple[KioskDevice, str]:
     device.pairing_hash = None
     device.pairing_expires_at = None
     device.paired_at = now
+    device.paired_by_id = device.pairing_by_id
     device.last_used_at = now
     device.save(
         update_fields=[
@@ -117,6 +128,7 @@ def kiosk_device_pair(*, code: str) -> tuple[KioskDevice, str]:
             "pairing_hash",
             "pairing_expires_at",
             "paired_at",
+            "paired_by",
             "last_used_at",
         ]
     )
@@ -140,25 +152,33 @@ def kiosk_device_revoke(*, device: KioskDevice, actor) -> KioskDevice:
 
 
 _DEVICE_SQL = (
-    "SELECT id, centre_id, last_used_at FROM centre_kioskdevice "
-    "WHERE token_hash = %s AND revoked_at IS NULL"
+    "SELECT d.id, d.centre_id, d.last_used_at FROM centre_kioskdevice d "
+    "JOIN auth_user u ON u.id = d.paired_by_id "
+    "WHERE d.token_hash = %s AND d.revoked_at IS NULL AND u.is_active "
+    "AND d.paired_at > %s AND d.last_used_at > %s"
 )
 _TOUCH_SQL = "UPDATE centre_kioskdevice SET last_used_at = %s WHERE id = %s"
 
 
 def kiosk_centre_id(token: str, now=None) -> int | None:
-    """The centre whose door a paired tablet's secret opens, or None (unknown or revoked).
-    Checked on every scan (one indexed read: a revoked tablet stops at its next scan); its
-    "last used" time is written at most once a minute."""
+    """The centre whose door a paired tablet's secret opens, or None: unknown, revoked, paired
+    longer ago than MARKAZ_KIOSK_MAX_AGE_DAYS, unused for MARKAZ_KIOSK_IDLE_DAYS, or paired on
+    the authority of a staff member whose account is now deactivated. Checked on every scan
+    (one indexed read: a revoked tablet stops at its next scan); its "last used" time is written
+    at most once a minute."""
     if not token or len(token) > 128:
         return None
+    now = now or timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
     with _DoorCursor() as cursor:
-        cursor.execute(_DEVICE_SQL, [_digest(token)])
+        cursor.execute(
+            _DEVICE_SQL,
+            [_digest(token), adapt(now - kiosk_max_age()), adapt(now - kiosk_idle_age())],
+        )
         row = cursor.fetchone()
         if row is None:
             return None
         device_id, centre_id, last_used = row
-        now = now or timezone.now()
         if isinstance(last_used, str):  # SQLite's driver may hand back text
             last_used = dt.datetime.fromisoformat(last_used)
         if last_used is not None and timezone.is_naive(last_used):
@@ -191,6 +211,13 @@ def _new_code() -> str:
     return "".join(secrets.choice(BADGE_ALPHABET) for _ in range(8))
 
 
+def badges_revoke_for_person(person) -> int:
+    """Stop every badge of `person` now (their identity is erased). Returns how many."""
+    return Badge.objects.filter(person=person, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def badge_issue(*, person, actor=None) -> Badge:
     """Give a person a badge; an earlier one stops working."""
@@ -203,6 +230,31 @@ def badge_issue(*, person, actor=None) -> Badge:
     badge = Badge.objects.create(centre=person.centre, person=person, code=code)
     audit_record(actor=actor, action="badge_issue", centre=person.centre, obj=badge)
     return badge
+
+
+@transaction.atomic
+def cohort_badges_print(*, cohort, people: list, actor) -> list[tuple]:
+    """The badges to print for `cohort`'s learners `people`: each one's current badge, a new
+    one issued to those without. Recorded in the audit log (who, which cohort, how many printed,
+    how many issued). Returns [(person, badge)] in the order given."""
+    current = {
+        b.person_id: b for b in Badge.objects.filter(person__in=people, revoked_at__isnull=True)
+    }
+    cards, issued = [], 0
+    for person in people:
+        badge = current.get(person.pk)
+        if badge is None:
+            badge = badge_issue(person=person, actor=actor)
+            issued += 1
+        cards.append((person, badge))
+    audit_record(
+        actor=actor,
+        action="cohort_badges_print",
+        centre=cohort.centre,
+        obj=cohort,
+        detail={"cohort": cohort.code, "printed": len(cards), "issued": issued},
+    )
+    return cards
 
 
 def badge_for(person) -> Badge:
@@ -231,6 +283,7 @@ class _Badge:
         (
             self.badge_id,
             self.revoked,
+            self.expired,
             self.person_id,
             self.first_name,
             self.merged,
@@ -242,7 +295,7 @@ class _Badge:
 
 
 _BADGE_SQL = """
-SELECT b.id, b.revoked_at IS NOT NULL, p.id, p.first_name_latin, p.merged_into_id IS NOT NULL,
+SELECT b.id, b.revoked_at IS NOT NULL OR p.anonymised_at IS NOT NULL, b.issued_at <= %s, p.id, p.first_name_latin, p.merged_into_id IS NOT NULL,
        EXISTS (SELECT 1 FROM programmes_enrolment e
                JOIN programmes_cohort c ON c.id = e.cohort_id
                WHERE e.person_id = p.id AND e.withdrawn_at IS NULL
@@ -257,21 +310,31 @@ WHERE b.code = %s AND b.centre_id = %s
 
 
 def _resolve(centre: Centre, raw: str, now: dt.datetime, cursor) -> tuple[_Badge | None, str]:
+    """The badge a scan names: a QR token (signed, timed) or a typed code with its check group.
+    A bare typed code is refused before any read."""
     raw = (raw or "").strip()
     if not raw:
         return None, _("No badge was read.")
     if ":" in raw:
         try:
-            code = signing.Signer(salt=BADGE_SALT).unsign(raw)
+            code = badge_codes.code_from_token(raw)
+        except badge_codes.BadgeExpired:
+            return None, _badge_expired()
         except signing.BadSignature:
             return None, _("This badge is not one of ours (forged or damaged).")
     else:
-        code = raw.upper().replace(" ", "").replace("-", "")
+        code = badge_codes.code_from_typed(raw)
+        if code is None:
+            return None, _(
+                "This code is incomplete or mistyped: type every character printed under the "
+                "QR code, the last group included."
+            )
     ops = connection.ops
     since = ops.adapt_datetimefield_value(now - REPEAT_WINDOW)
     cursor.execute(
         _BADGE_SQL,
         [
+            ops.adapt_datetimefield_value(now - badge_codes.max_age()),
             centre.pk,
             ops.adapt_datefield_value(timezone.localdate(now)),
             since,
@@ -286,7 +349,13 @@ def _resolve(centre: Centre, raw: str, now: dt.datetime, cursor) -> tuple[_Badge
     badge = _Badge(row)
     if badge.revoked:
         return None, _("This badge was replaced by a newer one.")
+    if badge.expired:
+        return None, _badge_expired()
     return badge, ""
+
+
+def _badge_expired() -> str:
+    return _("This badge has expired: ask the reception for a new one.")
 
 
 _ENTER_SQL = (

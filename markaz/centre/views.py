@@ -256,27 +256,56 @@ def person_badge(request, person_pk: int):
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*REGISTRY_WRITE_ROLES)
 def cohort_badges_pdf(request, cohort_pk: int):
-    """A printable sheet of the cohort's badges (PDF, eight to a page)."""
+    """A printable sheet of the cohort's badges (PDF, eight to a page), for coordinators. GET
+    shows what printing will do (how many badges, how many issued now) and never issues; the
+    confirmed POST issues the missing badges, records the print in the audit log and returns
+    the PDF."""
     from django.template.loader import render_to_string
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
     from weasyprint import HTML
 
+    from markaz.core.confirm import confirm_page, confirmed
+
     cohort = selectors.cohort_for_badges(request.user, cohort_pk)
-    cards = []
-    for enrolment in (
-        cohort.enrolments.filter(withdrawn_at__isnull=True)
-        .select_related("person")
-        .order_by("person__last_name_latin")
-    ):
-        badge = services.badge_for(enrolment.person)
-        cards.append(
-            {
-                "person": enrolment.person,
-                "badge": badge,
-                "qr": qr_svg(services.badge_token(badge), scale=3),
-            }
+    people, without = selectors.cohort_badge_learners(cohort)
+    if not people or not confirmed(request):
+        consequences = [
+            ngettext(
+                "%(n)s badge will be printed (PDF, eight to a page).",
+                "%(n)s badges will be printed (PDF, eight to a page).",
+                len(people),
+            )
+            % {"n": len(people)}
+        ]
+        if without:
+            consequences.append(
+                ngettext(
+                    "%(n)s learner has no badge yet: a badge will be issued now.",
+                    "%(n)s learners have no badge yet: a badge will be issued to each now.",
+                    without,
+                )
+                % {"n": without}
+            )
+        consequences.append(_("The print is recorded in the audit log (who, when, how many)."))
+        return confirm_page(
+            request,
+            title=_("Print the badges of %(cohort)s") % {"cohort": cohort},
+            consequences=consequences,
+            action=request.path,
+            button=_("Print the badges"),
+            back=reverse("programmes:cohort_detail", args=[cohort.pk]),
+            danger=bool(without),
+            refusal=None if people else _("This cohort has no learners to print badges for."),
         )
+    cards = [
+        {"person": person, "badge": badge, "qr": qr_svg(services.badge_token(badge), scale=3)}
+        for person, badge in services.cohort_badges_print(
+            cohort=cohort, people=people, actor=request.user
+        )
+    ]
     personal_data_read(
         user=request.user, persons=[c["person"] for c in cards], kind=Kind.EXPORT, request=request
     )

@@ -91,18 +91,21 @@ def otp_issue(
     language: str = "ar",
     centre=None,
     recipient=None,
+    per_address: int | None = None,
 ) -> OneTimeCode:
     """Send a new code for `subject` to `phone`. `identity` is the person's identity key (their
     CIN): codes are limited per phone, per identity and per client address
     (`MARKAZ_OTP_SENDS_PER_HOUR`, default 5, and `MARKAZ_OTP_SENDS_PER_ADDRESS`, default 20, an
-    hour). Raises OtpRefused (nothing written) when a limit is reached or there is no phone."""
+    hour; `per_address` overrides the latter, e.g. for a form many fill in from one centre's
+    network). Raises OtpRefused (nothing written) when a limit is reached or there is no
+    phone."""
     if not phone:
         raise OtpRefused(
             _("Your application has no phone number: come to the centre to answer."),
             code="no_phone",
         )
     per_key = _config("MARKAZ_OTP_SENDS_PER_HOUR", 5)
-    per_address = _config("MARKAZ_OTP_SENDS_PER_ADDRESS", 20)
+    per_address = per_address or _config("MARKAZ_OTP_SENDS_PER_ADDRESS", 20)
     keys = [_counter_key("phone", phone), _counter_key("identity", identity)]
     if any((cache.get(k) or 0) >= per_key for k in keys) or throttle_exceeded(
         "otp-send", request, limit=per_address
@@ -165,9 +168,12 @@ def _expired() -> OtpRefused:
     )
 
 
-def otp_verify(*, purpose: str, subject: str, code: str, request) -> OneTimeCode:
+def otp_verify(
+    *, purpose: str, subject: str, code: str, request, max_tries: int | None = None
+) -> OneTimeCode:
     """Accept `code` for `subject` once. Raises OtpRefused (nothing written in the database)
-    when the code is wrong, expired, used, or its wrong tries are exhausted."""
+    when the code is wrong, expired, used, or its wrong tries (`max_tries`, by default
+    MARKAZ_OTP_MAX_ATTEMPTS) are exhausted."""
     code = "".join((code or "").split())
     per_address = _config("MARKAZ_OTP_WRONG_PER_ADDRESS", 30)
     if throttle_exceeded("otp-verify", request, limit=per_address):
@@ -181,7 +187,7 @@ def otp_verify(*, purpose: str, subject: str, code: str, request) -> OneTimeCode
     if row is None or row.expires_at <= now:
         raise _expired()
     tries_key = f"otp:tries:{row.pk}"
-    if (cache.get(tries_key) or 0) >= max_attempts():
+    if (cache.get(tries_key) or 0) >= (max_tries or max_attempts()):
         raise OtpRefused(
             _("Too many wrong tries for this code. Ask for a new code."), code="attempts"
         )

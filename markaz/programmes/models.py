@@ -382,3 +382,24 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} in {self.cohort}"
+
+
+class PendingApplication(models.Model):
+    """A public application waiting for the confirmation of its phone (issue 13 §1 C): the form
+    as posted and nothing else, so it is not a person, not ranked, not allocated and not counted
+    anywhere. The code sent by SMS to its phone completes it (the application as before, in one
+    transaction, with this row deleted); unconfirmed, it expires after
+    MARKAZ_APPLY_CONFIRM_HOURS and `expire_offers` purges it. Several may name one CIN (someone
+    else may have typed it): none blocks the real person."""
+
+    centre = models.ForeignKey("centre.Centre", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    form = models.JSONField()
+    language = models.CharField(max_length=8)
+    phone = models.CharField(max_length=20)
+    cin = models.CharField(max_length=12)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}:{self.pk}"

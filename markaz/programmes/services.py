@@ -39,6 +39,7 @@ from .models import (
     Enrolment,
     Offer,
     Outcome,
+    PendingApplication,
     Programme,
     SchedulePattern,
     ScoringRuleVersion,
@@ -108,13 +109,23 @@ BUSY_ATTEMPTS = 3
 
 
 def public_application_apply(
-    *, centre, data: dict, language: str, campaign: Campaign | None, cohorts: list[Cohort]
+    *,
+    centre,
+    data: dict,
+    language: str,
+    campaign: Campaign | None,
+    cohorts: list[Cohort],
+    first=None,
 ) -> dict:
     """The whole public application in one transaction (issue 13: under load a person was
     saved and their ranking lost): the person, their consent, duplicate flags, the application
     and its ranked cohorts (when a campaign is open and the person is eligible), or for a known
     CIN the intake conflict. Either everything is written or nothing (a ValidationError, or the
     database's error under contention).
+
+    `first()`, when given, runs first inside the same transaction (the check of the code sent
+    by SMS, which marks it used, and the removal of the pending application): if it raises,
+    nothing is written.
 
     Returns what the thanks page shows: the eligibility decision and the ranked cohorts, the
     same for a known CIN as for a new one.
@@ -134,6 +145,8 @@ def public_application_apply(
         prepared = public_application_prepare(centre=centre, data=data)
         try:
             with transaction.atomic():
+                if first is not None:
+                    first()
                 _person, decision = public_application_submit(
                     centre=centre,
                     data=data,
@@ -150,6 +163,146 @@ def public_application_apply(
         "decision": decision,
         "ranked": [str(c) for c in cohorts] if rank and decision["eligible"] else [],
     }
+
+
+# --- Confirming the phone of a public application (issue 13 §1 C) ----------------------------
+
+APPLY_OTP_PURPOSE = "apply"
+
+
+def apply_confirm_age() -> dt.timedelta:
+    from django.conf import settings
+
+    return dt.timedelta(hours=settings.MARKAZ_APPLY_CONFIRM_HOURS)
+
+
+def apply_otp_attempts() -> int:
+    from django.conf import settings
+
+    return settings.MARKAZ_APPLY_OTP_MAX_ATTEMPTS
+
+
+def apply_sends_per_address() -> int:
+    from django.conf import settings
+
+    return settings.MARKAZ_APPLY_SENDS_PER_ADDRESS
+
+
+def _pending_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _otp_subject(pending: PendingApplication) -> str:
+    return f"apply:{pending.pk}"
+
+
+def public_application_start(
+    *, centre, form: dict, cin: str, phone: str, language: str, request
+) -> str:
+    """A valid public form, not yet an application: the posted form is kept as a pending
+    application and a code is sent by SMS to its phone (through the outbox), in one transaction.
+    Nothing else is read or written, so a known CIN and a new one do the same work here. Returns
+    the pending application's secret (for the applicant's browser; only its hash is kept).
+    Raises OtpRefused, writing nothing, when too many codes went to this phone, CIN or address."""
+    from markaz.core.otp import otp_issue
+
+    token = secrets.token_urlsafe(24)
+    now = timezone.now()
+    with transaction.atomic():
+        pending = PendingApplication(
+            centre=centre,
+            token_hash=_pending_digest(token),
+            form=form,
+            language=language,
+            phone=phone,
+            cin=cin,
+            created_at=now,
+            expires_at=now + apply_confirm_age(),
+        )
+        pending.full_clean()
+        pending.save()
+        otp_issue(
+            purpose=APPLY_OTP_PURPOSE,
+            subject=_otp_subject(pending),
+            phone=phone,
+            identity=cin,
+            request=request,
+            language=language,
+            centre=centre,
+            per_address=apply_sends_per_address(),
+        )
+    return token
+
+
+def pending_application_get(token: str) -> PendingApplication | None:
+    """The pending application a browser holds the secret of, while it has not expired."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        PendingApplication.objects.select_related("centre")
+        .filter(token_hash=_pending_digest(token), expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def public_application_resend(*, pending: PendingApplication, request) -> None:
+    """A new code for a pending application (the older one stops). Raises OtpRefused."""
+    from markaz.core.otp import otp_issue
+
+    otp_issue(
+        purpose=APPLY_OTP_PURPOSE,
+        subject=_otp_subject(pending),
+        phone=pending.phone,
+        identity=pending.cin,
+        request=request,
+        language=pending.language,
+        centre=pending.centre,
+        per_address=apply_sends_per_address(),
+    )
+
+
+def public_application_confirm(
+    *,
+    pending: PendingApplication,
+    code: str,
+    request,
+    data: dict,
+    campaign: Campaign | None,
+    cohorts: list[Cohort],
+) -> dict:
+    """The right code completes the application as the form did before (ranked when a
+    campaign is open, or held for staff when the CIN is known): the code is used, the pending
+    application removed and the application written in one transaction. A wrong, used or
+    expired code raises OtpRefused and writes nothing (its wrong tries are counted: at most
+    MARKAZ_APPLY_OTP_MAX_ATTEMPTS per code, and per client address)."""
+    from markaz.core.otp import otp_verify
+
+    def first() -> None:
+        otp_verify(
+            purpose=APPLY_OTP_PURPOSE,
+            subject=_otp_subject(pending),
+            code=code,
+            request=request,
+            max_tries=apply_otp_attempts(),
+        )
+        if not PendingApplication.objects.filter(pk=pending.pk).delete()[0]:
+            raise ValidationError(_("This application was already completed."), code="used")
+
+    return public_application_apply(
+        centre=pending.centre,
+        data=data,
+        language=pending.language,
+        campaign=campaign,
+        cohorts=cohorts,
+        first=first,
+    )
+
+
+def pending_applications_purge(*, now=None) -> int:
+    """Delete the pending applications past their time (never confirmed): their CIN may apply
+    again, and nothing of them stays. Returns how many."""
+    now = now or timezone.now()
+    return PendingApplication.objects.filter(expires_at__lte=now).delete()[0]
 
 
 # --- Allocation runs --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ app_name = "programmes"
 urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("apply/<slug:centre_code>/", views.apply, name="apply_centre"),
+    path("apply/<slug:centre_code>/confirm/", views.apply_confirm, name="apply_confirm"),
     path("apply/<slug:centre_code>/thanks/", views.apply_thanks, name="apply_thanks"),
     path("scoring/", views.scoring_rule, name="scoring"),
     path("results/", views.results_lookup, name="results"),

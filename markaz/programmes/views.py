@@ -29,6 +29,7 @@ def _msg(request, exc: ValidationError) -> None:
 
 
 APPLY_COOKIE = "markaz_applied"
+APPLY_PENDING_COOKIE = "markaz_apply_pending"
 
 
 def _busy() -> str:
@@ -71,30 +72,34 @@ def apply(request, centre_code: str | None = None):
         if campaign
         else None
     )
+    form.fields["phone"].required = True  # the code that completes the application goes there
     status = 200
     if request.method == "POST" and form.is_valid() and (ranking is None or ranking.is_valid()):
+        from markaz.core.otp import OtpRefused
+
+        posted = {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"}
         try:
-            last = services.public_application_apply(
+            token = services.public_application_start(
                 centre=centre,
-                data=form.cleaned_data,
+                form=posted,
+                cin=form.cleaned_data["cin"],
+                phone=form.cleaned_data["phone"],
                 language=get_language() or "fr",
-                campaign=campaign,
-                cohorts=ranking.cleaned_data["cohorts"] if ranking else [],
+                request=request,
             )
-        except ValidationError as exc:
+        except OtpRefused as exc:
             form.add_error(None, exc)
+            status = 429
         except OperationalError:
             # The database stayed busy past its timeout: nothing was written (one transaction).
             form.add_error(None, _busy())
             status = 503
         else:
-            # The thanks page's facts travel in a signed cookie, not the session: a session row
-            # would be a second write, outside the application's transaction.
-            response = redirect("programmes:apply_thanks", centre_code=centre.code)
+            response = redirect("programmes:apply_confirm", centre_code=centre.code)
             response.set_cookie(
-                APPLY_COOKIE,
-                signing.dumps(last, salt=APPLY_COOKIE, compress=True),
-                max_age=3600,
+                APPLY_PENDING_COOKIE,
+                signing.dumps(token, salt=APPLY_PENDING_COOKIE),
+                max_age=int(services.apply_confirm_age().total_seconds()),
                 httponly=True,
                 samesite="Lax",
                 secure=request.is_secure(),
@@ -110,6 +115,131 @@ def apply(request, centre_code: str | None = None):
             "centre": centre,
             "notice": notice_paragraphs(centre),
             "consent_version": CONSENT_VERSION,
+        },
+        status=status,
+    )
+
+
+def _pending(request, centre):
+    try:
+        token = signing.loads(
+            request.COOKIES[APPLY_PENDING_COOKIE],
+            salt=APPLY_PENDING_COOKIE,
+            max_age=services.apply_confirm_age(),
+        )
+    except (KeyError, signing.BadSignature):
+        return None
+    pending = services.pending_application_get(token)
+    return pending if pending is not None and pending.centre_id == centre.pk else None
+
+
+def _pending_forms(pending):
+    """The form and ranking as they were posted, checked again (a campaign may have closed)."""
+    from django.http import QueryDict
+
+    from markaz.registry.forms import PublicApplicationForm
+    from markaz.territory.selectors import communes_of_province
+
+    from .forms import RankingForm
+
+    data = QueryDict(mutable=True)
+    for key, values in pending.form.items():
+        data.setlist(key, values)
+    centre = pending.centre
+    form = PublicApplicationForm(data, communes=communes_of_province(centre.commune.province_id))
+    campaign = selectors.open_campaigns(centre).first()
+    ranking = (
+        RankingForm(
+            data, campaign=campaign, activity_status=data.get("activity_status"), prefix="rank"
+        )
+        if campaign
+        else None
+    )
+    if not form.is_valid() or (ranking is not None and not ranking.is_valid()):
+        return None
+    return form.cleaned_data, campaign, (ranking.cleaned_data["cohorts"] if ranking else [])
+
+
+def apply_confirm(request, centre_code: str):
+    """The second step of the public application: the code sent by SMS to the phone given.
+    The right code completes the application (ranked as before); until then nothing but the
+    pending form is kept, and it is purged after MARKAZ_APPLY_CONFIRM_HOURS."""
+    from django.shortcuts import get_object_or_404
+    from django.utils.translation import gettext as _
+
+    from markaz.centre.models import Centre
+    from markaz.core.otp import OtpRefused, phone_tail
+
+    centre = get_object_or_404(Centre.objects.select_related("commune"), code=centre_code)
+    pending = _pending(request, centre)
+    code_form = OneTimeCodeForm(request.POST or None)
+    status = 200
+    if pending is None:
+        return render(
+            request,
+            "programmes/apply_confirm.html",
+            {"centre": centre, "missing": True},
+            status=400 if request.method == "POST" else 200,
+        )
+    if request.method == "POST" and request.POST.get("resend"):
+        try:
+            services.public_application_resend(pending=pending, request=request)
+        except OtpRefused as exc:
+            _msg(request, exc)
+        else:
+            messages.info(request, _("A new code was sent."))
+        return redirect("programmes:apply_confirm", centre_code=centre.code)
+    if request.method == "POST" and code_form.is_valid():
+        checked = _pending_forms(pending)
+        if checked is None:
+            code_form.add_error(
+                None,
+                _(
+                    "Your application can no longer be completed as it was (the campaign or its "
+                    "cohorts changed). Please fill in the form again."
+                ),
+            )
+        else:
+            data, campaign, cohorts = checked
+            try:
+                last = services.public_application_confirm(
+                    pending=pending,
+                    code=code_form.cleaned_data["code"],
+                    request=request,
+                    data=data,
+                    campaign=campaign,
+                    cohorts=cohorts,
+                )
+            except OtpRefused as exc:
+                code_form.add_error("code", exc)
+            except ValidationError as exc:
+                code_form.add_error(None, exc)
+            except OperationalError:
+                code_form.add_error(None, _busy())
+                status = 503
+            else:
+                response = redirect("programmes:apply_thanks", centre_code=centre.code)
+                response.delete_cookie(APPLY_PENDING_COOKIE)
+                response.set_cookie(
+                    APPLY_COOKIE,
+                    signing.dumps(last, salt=APPLY_COOKIE, compress=True),
+                    max_age=3600,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=request.is_secure(),
+                )
+                return response
+    if request.method == "POST" and status == 200:
+        status = 400
+    return render(
+        request,
+        "programmes/apply_confirm.html",
+        {
+            "centre": centre,
+            "code_form": code_form,
+            "phone_tail": phone_tail(pending.phone),
+            "sms_file": _file_backend_active(),
+            "expires_at": pending.expires_at,
         },
         status=status,
     )

@@ -6,7 +6,7 @@ import pytest
 
 from markaz.core.roles import Role
 from markaz.registry.models import Person
-from tests.factories import CentreFactory, staff
+from tests.factories import CentreFactory, staff, type_apply_code
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,6 +46,9 @@ def test_apply_in_arabic_then_coordinator_sees_reasons(live_server, territory, p
     page.select_option("#id_education_level", "bac")
     page.check("#id_consent")
     page.locator("main form button[type=submit]").click()
+    # The application is complete only with the code sent by SMS to the phone given.
+    assert Person.objects.count() == 0
+    type_apply_code(page, "+212661234567", screenshot, "apply-code-ar-phone")
     page.wait_for_selector("[role=status]")
     assert "/thanks/" in page.url
     screenshot(page, "apply-thanks-ar-phone")

@@ -7,7 +7,7 @@ from django.db import OperationalError
 
 from markaz.registry import services as registry
 from markaz.registry.models import Person
-from tests.factories import CentreFactory
+from tests.factories import CentreFactory, sms_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +39,15 @@ def test_busy_database_asks_to_try_again(
     page.select_option("#id_activity_status", "student")
     page.select_option("#id_education_level", "bac")
     page.check("#id_consent")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("#apply-code-card #id_code")
+    page.fill("#id_code", sms_code("+212661234567"))
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        page.locator("main form button[type=submit]").click()
+        page.click("#apply-confirm")
     assert answer.value.status == 503
     page.wait_for_load_state()
     assert words in page.locator("main").inner_text()
-    assert page.input_value("#id_last_name_latin") == "Bouazza"
+    # The code page stays: the same code completes the application once the database answers.
+    assert page.locator("#apply-confirm").count() == 1
     screenshot(page, f"apply-busy-{language}-phone")
     assert Person.objects.count() == 0

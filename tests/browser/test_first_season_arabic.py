@@ -32,7 +32,7 @@ from markaz.programmes.models import (
     WaitlistEntry,
 )
 from markaz.registry.models import Person
-from tests.factories import sms_code
+from tests.factories import sms_code, type_apply_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -287,6 +287,12 @@ def _apply(browser, base, screenshot, youth: dict, cohort, n: int) -> None:
         if n == 0:
             screenshot(page, "season-3-apply-ar-phone")
         page.locator("main form button[type=submit]").click()
+        type_apply_code(
+            page,
+            normalize_phone(youth["phone"]),
+            screenshot if n == 0 else None,
+            "season-3-code-ar-phone",
+        )
         page.wait_for_selector("[role=status]")
         assert "/thanks/" in page.url
         _rtl(page)

@@ -27,7 +27,8 @@ def test_kiosk_typed_codes_until_the_building_is_full(live_server, territory, br
         teaching_language="fr",
         schedule_pattern="evening",
     )
-    codes = [badge_issue(person=p).code for p in enrolled_people(centre, programme, 4)]
+    # Typed as printed under the QR code: the code and its check group.
+    codes = [badge_issue(person=p).typed for p in enrolled_people(centre, programme, 4)]
 
     # The coordinator pairs the entrance tablet once, from their own screen (in Arabic here).
     office = browser.new_context(viewport={"width": 1024, "height": 768})
@@ -71,6 +72,12 @@ def test_kiosk_typed_codes_until_the_building_is_full(live_server, territory, br
     assert kinds == ["entry", "entry", "entry", "full"]
     assert "3 / 3" in page.locator("#occupancy").inner_text()
     assert Centre.objects.get(pk=centre.pk).occupancy == 3
+
+    # The bare code, without its check group (read off someone else's badge), is refused.
+    page.fill("#id_code", codes[0][:9])
+    page.press("#id_code", "Enter")
+    page.locator("#scan-result [data-kind=refused]").wait_for()
+    page.evaluate("document.getElementById('scan-result').innerHTML = ''")
 
     # The coordinator revokes the tablet: its very next scan is refused and says so on screen.
     desk.goto(live_server.url + "/kiosk/devices/")

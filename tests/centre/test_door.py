@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from markaz.centre.models import Centre, DoorEvent, Presence
 from markaz.centre.services import badge_issue, badge_token, door_scan
@@ -33,9 +33,78 @@ def test_repeated_scan_within_minutes_is_one_event(small_centre, badges):
     assert Presence.objects.count() == 1
 
 
-def test_typed_code_works_like_the_qr(small_centre, badges):
-    code = badges[1].split(":")[0]
-    assert scan(small_centre, code.lower()).kind == "entry"
+def test_typed_code_with_its_check_group_works_like_the_qr(small_centre, badges):
+    from markaz.centre.models import Badge
+
+    badge = Badge.objects.get(code=badges[1].split(":")[0])
+    typed = badge.typed
+    assert typed.startswith(f"{badge.code[:4]}-{badge.code[4:]}-") and len(typed) == 15
+    assert scan(small_centre, typed.lower().replace("-", " ")).kind == "entry"
+
+
+def test_a_bare_typed_code_is_refused_before_any_read(small_centre, badges):
+    """The code alone (read off someone's badge) no longer opens the door: the check group is
+    an HMAC only the server computes. A wrong check group is refused the same way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from markaz.centre.models import Badge
+
+    badge = Badge.objects.get(code=badges[1].split(":")[0])
+    wrong = badge.typed[:-1] + ("A" if badge.typed[-1] != "A" else "B")
+    for raw in (badge.code, badge.code.lower(), wrong, badge.typed[:-5]):
+        with translation.override("fr"):
+            result = scan(small_centre, raw)
+        assert result.kind == "refused" and "mal saisi" in result.message
+    assert occupancy(small_centre) == 0 and Presence.objects.count() == 0
+    assert DoorEvent.objects.filter(kind="refused").count() == 4
+    with CaptureQueriesContext(connection) as queries:
+        from markaz.centre.services import _DoorCursor, _resolve
+
+        with _DoorCursor() as cursor:
+            assert _resolve(small_centre, badge.code, timezone.now(), cursor)[0] is None
+    assert len(queries) == 0
+
+
+def test_a_badge_expires_after_its_lifetime(small_centre, badges, settings):
+    """The QR token carries the issue time (TimestampSigner) and the typed code is checked
+    against the badge's issue time in the door's one read."""
+    from markaz.centre.models import Badge
+
+    badge = Badge.objects.get(code=badges[0].split(":")[0])
+    old = timezone.now() - dt.timedelta(days=400)
+    Badge.objects.filter(pk=badge.pk).update(issued_at=old)
+    badge.refresh_from_db()
+    settings.MARKAZ_BADGE_MAX_AGE_DAYS = 365
+    for raw in (badge_token(badge), badge.typed):
+        with translation.override("ar"):
+            result = scan(small_centre, raw)
+        assert result.kind == "refused" and "انتهت صلاحية" in result.message
+    settings.MARKAZ_BADGE_MAX_AGE_DAYS = 500
+    assert scan(small_centre, badge_token(badge)).kind == "entry"
+
+
+def test_an_untimed_token_of_the_old_format_is_refused(small_centre, badges):
+    from django.core import signing
+
+    code = badges[0].split(":")[0]
+    old = signing.Signer(salt="markaz.badge").sign(code)
+    assert scan(small_centre, old).kind == "refused"
+    untimed = signing.Signer(salt="markaz.badge.v2").sign(code)
+    assert scan(small_centre, untimed).kind == "refused"
+    assert Presence.objects.count() == 0
+
+
+def test_an_erased_persons_badge_stops_at_once(small_centre, badges, coordinator):
+    from markaz.centre.models import Badge
+    from markaz.registry.services import person_erase
+
+    badge = Badge.objects.get(code=badges[0].split(":")[0])
+    person_erase(person=badge.person, actor=coordinator)
+    badge.refresh_from_db()
+    assert badge.revoked_at is not None
+    assert scan(small_centre, badges[0]).kind == "refused"
+    assert Presence.objects.count() == 0
 
 
 def test_full_building_refuses_entry_but_lets_people_out(small_centre, badges):
@@ -50,7 +119,9 @@ def test_full_building_refuses_entry_but_lets_people_out(small_centre, badges):
     assert occupancy(small_centre) == 3
 
 
-@pytest.mark.parametrize("raw", ["ZZZZZZZZ", "ABCD2345:forgedsignature", "", "' OR 1=1 --"])
+@pytest.mark.parametrize(
+    "raw", ["ZZZZZZZZ", "ZZZZ-ZZZZ-ZZZZZ", "ABCD2345:forgedsignature", "", "' OR 1=1 --"]
+)
 def test_unknown_or_forged_badges_are_refused_and_logged(small_centre, badges, raw):
     result = scan(small_centre, raw)
     assert result.kind == "refused"

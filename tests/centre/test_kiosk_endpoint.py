@@ -193,3 +193,30 @@ def test_the_answer_escapes_what_came_from_the_register():
 
     assert "<img" not in html and "&lt;img" in html
     assert 'data-kind="entry"' in html and "2 / 100" in html
+
+
+def test_a_tablet_stops_when_idle_too_long_or_paired_too_long_ago(small_centre, paired, settings):
+    device, secret = paired
+    settings.MARKAZ_KIOSK_IDLE_DAYS = 30
+    settings.MARKAZ_KIOSK_MAX_AGE_DAYS = 365
+    now = timezone.now()
+    KioskDevice.objects.filter(pk=device.pk).update(last_used_at=now - dt.timedelta(days=31))
+    assert services.kiosk_centre_id(secret, now=now) is None
+    KioskDevice.objects.filter(pk=device.pk).update(
+        last_used_at=now - dt.timedelta(days=1), paired_at=now - dt.timedelta(days=366)
+    )
+    assert services.kiosk_centre_id(secret, now=now) is None
+    KioskDevice.objects.filter(pk=device.pk).update(paired_at=now - dt.timedelta(days=300))
+    assert services.kiosk_centre_id(secret, now=now) == small_centre.pk
+
+
+def test_a_tablet_stops_when_the_coordinator_who_paired_it_is_deactivated(
+    client, small_centre, badges, paired, coordinator
+):
+    device, secret = paired
+    assert device.paired_by == coordinator
+    coordinator.is_active = False
+    coordinator.save(update_fields=["is_active"])
+    response = scan(client, secret, badges[0])
+    assert response.status_code == 403
+    assert Presence.objects.count() == 0

@@ -12,7 +12,7 @@ from django.test import Client
 
 from markaz.programmes.models import Application, Choice
 from markaz.registry.models import Consent, Person
-from tests.factories import form_post
+from tests.factories import apply_post, form_post
 
 from .test_apply_integrity import apply_url
 from .test_views import open_campaign  # noqa: F401 - fixture
@@ -45,7 +45,7 @@ def test_concurrent_applications_write_exactly_what_they_answer(centre, open_cam
                     **{"rank-choice_1": cohorts[n % 2].pk, "rank-choice_2": cohorts[2].pk},
                 )
                 try:
-                    status = client.post(url, post).status_code
+                    status = apply_post(client, url, post).status_code
                 except Exception as exc:  # noqa: BLE001 - a 500 in the handler, reported below
                     status = f"{type(exc).__name__}: {exc}"
                 with lock:
@@ -95,7 +95,7 @@ def test_a_writer_that_timed_out_waiting_is_tried_again(
 
     monkeypatch.setattr(registry, "person_tokens_refresh", locked_once)
     post = form_post(activity_status="unemployed", **{"rank-choice_1": cohorts[0].pk})
-    response = client.post(apply_url(centre), post)
+    response = apply_post(client, apply_url(centre), post)
     assert response.status_code == 302 and len(calls) == 2
     assert Person.objects.count() == Consent.objects.count() == Application.objects.count() == 1
     assert Choice.objects.count() == 1

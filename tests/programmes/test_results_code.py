@@ -13,7 +13,7 @@ from django.utils import timezone
 from markaz.core.models import OneTimeCode, OutboxMessage
 from markaz.programmes.models import Application, Enrolment, Offer, Outcome
 from markaz.registry.models import IntakeConflict, Person
-from tests.factories import form_post, sms_code
+from tests.factories import apply_post, form_post, sms_code
 
 from .test_services import published, ranked  # noqa: F401 - fixtures
 from .test_views import open_campaign  # noqa: F401 - fixture
@@ -154,9 +154,9 @@ def test_new_codes_are_limited_per_phone(client, published):  # noqa: F811
 def test_the_real_person_can_still_apply_and_staff_see_the_conflict(client, centre, coordinator):
     url = reverse("programmes:apply_centre", args=[centre.code])
     squatter = form_post(first_name_latin="Faux", birth_date="2001-01-01", phone="0699999999")
-    assert client.post(url, squatter).status_code == 302
+    assert apply_post(client, url, squatter).status_code == 302
     real = form_post()  # the CIN's holder, with their real birth date and phone
-    assert client.post(url, real).status_code == 302
+    assert apply_post(client, url, real).status_code == 302
     assert Person.objects.count() == 1
     conflict = IntakeConflict.objects.get()
     assert conflict.submitted["conflict"] == ["birth_date", "phone"]
@@ -179,16 +179,16 @@ def test_the_real_person_can_still_apply_and_staff_see_the_conflict(client, cent
 
 def test_the_same_person_applying_twice_is_no_squatting_conflict(client, centre):
     url = reverse("programmes:apply_centre", args=[centre.code])
-    client.post(url, form_post())
-    client.post(url, form_post())
+    apply_post(client, url, form_post())
+    apply_post(client, url, form_post())
     assert IntakeConflict.objects.get().submitted["conflict"] == []
 
 
 def test_a_held_application_keeps_its_ranked_cohorts(client, centre, open_campaign, cohorts):  # noqa: F811
     url = reverse("programmes:apply_centre", args=[centre.code])
-    client.post(url, form_post(birth_date="2001-01-01", phone="0699999999"))
+    apply_post(client, url, form_post(birth_date="2001-01-01", phone="0699999999"))
     choices = {"rank-choice_1": cohorts[1].pk, "rank-choice_2": cohorts[0].pk}
-    client.post(url, form_post(activity_status="unemployed", **choices))
+    apply_post(client, url, form_post(activity_status="unemployed", **choices))
     conflict = IntakeConflict.objects.get()
     assert conflict.submitted["cohorts"] == [cohorts[1].pk, cohorts[0].pk]
     assert Application.objects.count() == 0  # nothing ranked for the squatter's record
@@ -196,8 +196,8 @@ def test_a_held_application_keeps_its_ranked_cohorts(client, centre, open_campai
 
 def _held(client, centre):
     url = reverse("programmes:apply_centre", args=[centre.code])
-    client.post(url, form_post(birth_date="2001-01-01", phone="0699999999"))
-    client.post(url, form_post())
+    apply_post(client, url, form_post(birth_date="2001-01-01", phone="0699999999"))
+    apply_post(client, url, form_post())
     return IntakeConflict.objects.get()
 
 

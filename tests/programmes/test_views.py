@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from markaz.programmes.models import Application, Offer, Outcome
 from markaz.registry.models import Person
-from tests.factories import form_post, sms_code
+from tests.factories import apply_post, form_post, sms_code
 
 from .test_services import published, ranked  # noqa: F401 - fixtures
 
@@ -35,7 +35,7 @@ def test_public_form_ranks_cohorts_when_a_campaign_is_open(client, centre, open_
         activity_status="unemployed",
         **{"rank-choice_1": cohorts[1].pk, "rank-choice_2": cohorts[0].pk},
     )
-    response = client.post(apply_url(centre), post, follow=True)
+    response = apply_post(client, apply_url(centre), post, follow=True)
     assert response.status_code == 200
     app = Application.objects.get()
     assert [c.cohort_id for c in app.choices.all()] == [cohorts[1].pk, cohorts[0].pk]
@@ -46,7 +46,7 @@ def test_public_form_ranking_twice_is_refused_and_writes_nothing(
     client, centre, open_campaign, cohorts
 ):
     post = form_post(**{"rank-choice_1": cohorts[0].pk, "rank-choice_2": cohorts[0].pk})
-    response = client.post(apply_url(centre), post)
+    response = apply_post(client, apply_url(centre), post)
     assert response.status_code == 200
     assert response.context["ranking"].non_field_errors()
     assert Person.objects.count() == 0 and Application.objects.count() == 0
@@ -56,16 +56,16 @@ def test_ineligible_public_applicant_is_told_why_and_not_ranked(
     client, centre, open_campaign, cohorts
 ):
     post = form_post(activity_status="student", **{"rank-choice_1": cohorts[0].pk})
-    response = client.post(apply_url(centre), post, follow=True)
+    response = apply_post(client, apply_url(centre), post, follow=True)
     html = response.content.decode()
     assert "Non éligible" in html and "étudiant" in html.lower()
     assert Person.objects.count() == 1 and Application.objects.count() == 0
 
 
 def test_known_cin_gets_the_same_answer(client, centre, open_campaign, cohorts):
-    client.post(apply_url(centre), form_post(**{"rank-choice_1": cohorts[0].pk}))
+    apply_post(client, apply_url(centre), form_post(**{"rank-choice_1": cohorts[0].pk}))
     first = client.get(reverse("programmes:apply_thanks", args=[centre.code])).content.decode()
-    client.post(apply_url(centre), form_post(**{"rank-choice_1": cohorts[0].pk}))
+    apply_post(client, apply_url(centre), form_post(**{"rank-choice_1": cohorts[0].pk}))
     second = client.get(reverse("programmes:apply_thanks", args=[centre.code])).content.decode()
 
     def main(html):

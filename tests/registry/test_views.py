@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from markaz.registry import services
 from markaz.registry.models import DuplicateFlag, IntakeConflict, MergeRecord, Person
-from tests.factories import form_post, person_data
+from tests.factories import apply_post, form_post, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,9 @@ def test_notice_names_the_centre_that_collects_the_data(client, other_centre, la
 
 
 def test_public_application_creates_an_eligible_applicant(client, centre):
-    response = client.post(reverse("programmes:apply_centre", args=[centre.code]), form_post())
+    response = apply_post(
+        client, reverse("programmes:apply_centre", args=[centre.code]), form_post()
+    )
     assert response.status_code == 302
     person = Person.objects.get()
     assert person.cin == "FB654321" and person.phone == "+212661234567"
@@ -64,7 +66,7 @@ def test_public_application_creates_an_eligible_applicant(client, centre):
 
 def test_public_form_bad_input_writes_nothing(client, centre):
     post = form_post(cin="123", phone="12", birth_date="2000-02-30", consent="")
-    response = client.post(reverse("programmes:apply_centre", args=[centre.code]), post)
+    response = apply_post(client, reverse("programmes:apply_centre", args=[centre.code]), post)
     assert response.status_code == 200
     form = response.context["form"]
     assert set(form.errors) == {"cin", "phone", "birth_date", "consent"}
@@ -73,8 +75,8 @@ def test_public_form_bad_input_writes_nothing(client, centre):
 
 def test_public_form_does_not_reveal_a_known_cin(client, centre, person):
     url = reverse("programmes:apply_centre", args=[centre.code])
-    new = client.post(url, form_post(cin="FB111111"))
-    known = client.post(url, form_post(cin=person.cin))
+    new = apply_post(client, url, form_post(cin="FB111111"))
+    known = apply_post(client, url, form_post(cin=person.cin))
     assert new.status_code == known.status_code == 302
     assert new["Location"] == known["Location"]
     assert IntakeConflict.objects.filter(existing=person).count() == 1
