@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from markaz.core.i18n import pick
 
@@ -210,7 +210,7 @@ class Tour(models.Model):
                     "Done · %(n)d visits not reported",
                     missing,
                 ) % {"n": missing}
-            return str(_("Done"))
+            return pgettext("tour status", "Done")
         if self.status == self.Status.READY and self.start_date <= timezone.localdate():
             return str(_("Under way"))
         return self.get_status_display()
