@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
+from markaz.engine import labels as label_layout
+
 PADDING = 24
 # Marker styles by kind: (radius, fill, stroke).
 MARKERS = {
@@ -20,6 +22,11 @@ MARKERS = {
     "visited": (6, "#198754", "#ffffff"),
     "unvisited": (6, "#dc3545", "#ffffff"),
 }
+# One colour per day of a tour (told apart in print and by colour-blind readers: a dash pattern
+# repeats them after the sixth day).
+DAY_COLOURS = ("#0d6efd", "#c2410c", "#198754", "#6f42c1", "#b58100", "#d63384")
+DAY_DASHES = ("", "", "", "", "", "", "8 4", "8 4", "8 4", "8 4", "8 4", "8 4", "2 3")
+LABEL_SIZE = 14
 COMMUNE_EMPTY = "#eef3f4"
 COMMUNE_LOW = (0xCF, 0xE6, 0xEA)
 COMMUNE_HIGH = (0x0B, 0x55, 0x63)
@@ -43,13 +50,27 @@ def _communes():
     return list(Commune.objects.order_by("name_fr"))
 
 
-def province_svg(points, routes=(), commune_values=None, width: int = 800) -> str:
+def day_style(index: int) -> tuple[str, str]:
+    """The colour and dash pattern of the `index`-th day's route (and of its legend entry)."""
+    return DAY_COLOURS[index % len(DAY_COLOURS)], DAY_DASHES[index % len(DAY_DASHES)]
+
+
+def province_svg(
+    points, routes=(), commune_values=None, width: int = 800, *, html_labels: bool = False
+) -> str:
     """An inline SVG map: communes as circles with their names (shaded by `commune_values`,
     commune code → number), `routes` as polylines of (lat, lon), and one marker per point.
 
     points: dicts {lat, lon, label, kind: "school"|"base"|"visited"|"unvisited", "href"?}.
     Each marker is a `<circle class="marker marker-<kind>" data-kind="<kind>">` with a `<title>`
     (its label, read by screen readers and shown on hover), inside an `<a>` when it has `href`.
+    Route i is drawn in `day_style(i)` (the caller's legend uses the same), and commune names
+    are placed so that no two overlap (markaz.engine.labels); a name with no free place is left
+    to its circle's tooltip.
+
+    `html_labels`: the names are HTML spans laid over the picture instead of SVG text (for the
+    PDF: WeasyPrint draws SVG text letter by letter, so Arabic would come out unjoined and
+    reversed, while HTML text is shaped and laid out right to left).
     """
     communes = _communes()
     commune_values = commune_values or {}
@@ -120,12 +141,17 @@ def province_svg(points, routes=(), commune_values=None, width: int = 800) -> st
     out.append("</g>")
 
     if routes:
-        out.append('<g class="routes" fill="none" stroke="#0d6efd" stroke-width="2" opacity="0.8">')
-        for route in routes:
+        out.append('<g class="routes" fill="none" stroke-width="2.5" opacity="0.85">')
+        for index, route in enumerate(routes):
             coords = " ".join(
                 f"{_fmt(a)},{_fmt(b)}" for a, b in (xy(lat, lon) for lat, lon in route)
             )
-            out.append(f'<polyline points="{coords}" stroke-linejoin="round"/>')
+            colour, dash = day_style(index)
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(
+                f'<polyline class="route" data-day="{index + 1}" points="{coords}" '
+                f'stroke="{colour}"{dash_attr} stroke-linejoin="round"/>'
+            )
         out.append("</g>")
 
     out.append('<g class="markers">')
@@ -144,16 +170,44 @@ def province_svg(points, routes=(), commune_values=None, width: int = 800) -> st
         out.append(marker)
     out.append("</g>")
 
-    # Commune names last, so markers never hide them; a white halo keeps them legible.
-    out.append(
-        f'<g class="labels" font-family="DejaVu Sans, Noto Sans Arabic, sans-serif" font-size="15" '
-        f'text-anchor="middle" fill="#123" direction="{direction}">'
-    )
+    # Commune names last, so markers never hide them; a white halo keeps them legible. Each name
+    # takes a free place around its circle: no two names overlap.
+    anchors, names = [], []
     for c in communes:
         x, y = xy(c.latitude, c.longitude)
+        w = label_layout.text_width(c.name, LABEL_SIZE)
+        anchors.append(label_layout.Anchor(x, y, w, LABEL_SIZE * 1.25, room=22))
+        names.append(c.name)
+    base = [p for p in points if p.get("kind") == "base"]
+    avoid = [
+        label_layout.Rect(bx - 10, by - 10, 20, 20)
+        for bx, by in (xy(p["lat"], p["lon"]) for p in base)
+    ]
+    placed = label_layout.place(anchors, width=width, height=height, avoid=avoid)
+    if html_labels:
+        out.append("</svg>")
+        spans = []
+        for name, rect in zip(names, placed, strict=True):
+            if rect is None:
+                continue
+            spans.append(
+                f'<span class="map-label" dir="{direction}" style="left:{rect.x / width:.2%};'
+                f"top:{rect.y / height:.2%};width:{rect.w / width:.2%};"
+                f'height:{rect.h / height:.2%}">{escape(name)}</span>'
+            )
+        return '<div class="map-frame">' + "".join(out) + "".join(spans) + "</div>"
+    out.append(
+        f'<g class="labels" font-family="DejaVu Sans, Noto Sans Arabic, sans-serif" '
+        f'font-size="{LABEL_SIZE}" text-anchor="middle" dominant-baseline="central" fill="#123" '
+        f'direction="{direction}">'
+    )
+    for name, rect in zip(names, placed, strict=True):
+        if rect is None:
+            continue
         out.append(
-            f'<text x="{_fmt(x)}" y="{_fmt(y - 26)}" stroke="#fff" stroke-width="3" '
-            f'paint-order="stroke" unicode-bidi="plaintext">{escape(c.name)}</text>'
+            f'<text class="map-label" x="{_fmt(rect.x + rect.w / 2)}" '
+            f'y="{_fmt(rect.y + rect.h / 2)}" stroke="#fff" stroke-width="3" '
+            f'paint-order="stroke" unicode-bidi="plaintext">{escape(name)}</text>'
         )
     out.append("</g></svg>")
     return "".join(out)

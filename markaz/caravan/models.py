@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext
 
 from markaz.core.i18n import pick
 
@@ -191,11 +192,27 @@ class Tour(models.Model):
         return self.end_date < timezone.localdate()
 
     @property
+    def unreported(self) -> int:
+        """Past visits still "planned": the crew has not sent their report."""
+        return self.visits.filter(
+            status=Visit.Status.PLANNED, date__lt=timezone.localdate()
+        ).count()
+
+    @property
     def status_label(self) -> str:
-        """What the tour lists show: a planned tour whose last day is past is over, not
-        "Planned"."""
+        """What the tour lists and page show: a planned tour whose days are all past is done
+        (or done but waiting for visit reports), never "Planned"."""
         if self.status == self.Status.READY and self.is_over:
-            return str(_("Over"))
+            missing = self.unreported
+            if missing:
+                return ngettext(
+                    "Done · %(n)d visit not reported",
+                    "Done · %(n)d visits not reported",
+                    missing,
+                ) % {"n": missing}
+            return pgettext("tour status", "Done")
+        if self.status == self.Status.READY and self.start_date <= timezone.localdate():
+            return str(_("Under way"))
         return self.get_status_display()
 
 

@@ -454,13 +454,24 @@ def _centre():
 
 
 def directors_to_notify(tour: Tour):
-    """The planned visits to announce to the school directors (who comes: the tour's vehicle
-    and crew, see `tour_crew`)."""
+    """The planned visits still to come, to announce to the school directors (who comes: the
+    tour's vehicle and crew, see `tour_crew`). A past day's visits have nobody left to tell."""
     return (
-        Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED)
+        Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED, date__gte=timezone.localdate())
         .select_related("school", "tour__vehicle")
         .order_by("date", "start_time")
     )
+
+
+def directors_none_reason(tour: Tour) -> str:
+    """Why a tour has no director to notify, in words for the tour page."""
+    if tour.status != Tour.Status.READY:
+        return str(_("The tour is not planned yet: the directors are listed once it is."))
+    if tour.is_over:
+        return str(_("The tour is over: no visit is left to announce."))
+    if not Visit.objects.filter(tour=tour, status=Visit.Status.PLANNED).exists():
+        return str(_("No visit is planned in this tour."))
+    return str(_("Every visit of this tour has already taken place."))
 
 
 def tour_crew(tour: Tour) -> list[str]:

@@ -5,6 +5,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,7 @@ from markaz.core.roles import Role
 
 from . import services
 from .forms import CancelDayForm, TourForm
-from .maps import province_svg
+from .maps import day_style, province_svg
 from .models import School, Tour, Visit
 
 CARAVAN_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.CARAVAN)
@@ -71,7 +72,9 @@ def _tour(pk) -> Tour:
     return tour
 
 
-def _tour_context(tour: Tour) -> dict:
+def _tour_context(tour: Tour, *, html_labels: bool = False) -> dict:
+    """What the tour page and the roadbook show. Each day's route has its own colour on the
+    map and in the legend (`day.colour`); `html_labels` for the PDF (see maps.province_svg)."""
     visits = list(
         Visit.objects.filter(tour=tour)
         .select_related("school__commune")
@@ -94,28 +97,32 @@ def _tour_context(tour: Tour) -> dict:
                 "kind": "visited" if s.code in visited_codes else "unvisited",
             }
         )
-    routes = []
-    for day_visits in days.values():
-        route = (
-            [base]
-            + [
-                (float(v.school.latitude), float(v.school.longitude))
-                for v in day_visits
-                if v.status != Visit.Status.CANCELLED
-            ]
-            + [base]
-        )
-        if len(route) > 2:
-            routes.append(route)
+    routes, day_rows = [], []
+    for d, day_visits in days.items():
+        stops = [
+            (float(v.school.latitude), float(v.school.longitude))
+            for v in day_visits
+            if v.status != Visit.Status.CANCELLED
+        ]
+        row = {"date": d, "visits": day_visits, "km": km.get(d.isoformat(), 0), "colour": None}
+        if stops:
+            row["colour"], row["dash"] = day_style(len(routes))
+            row["number"] = len(routes) + 1
+            routes.append([base, *stops, base])
+        day_rows.append(row)
+    directors = list(services.directors_to_notify(tour))
     return {
         "tour": tour,
-        "days": [
-            {"date": d, "visits": vs, "km": km.get(d.isoformat(), 0)} for d, vs in days.items()
-        ],
+        "today": timezone.localdate(),
+        "days": day_rows,
         "km_total": services.km_total(tour),
         "unvisited": len(tour.result.get("unvisited", [])),
-        "map": province_svg(points, routes=routes),
-        "directors": services.directors_to_notify(tour),
+        "map": province_svg(points, routes=routes, html_labels=html_labels),
+        "directors": directors,
+        "directors_missing": sum(
+            1 for v in directors if not (v.school.director_name or v.school.director_phone)
+        ),
+        "directors_none_reason": services.directors_none_reason(tour) if not directors else "",
         "vehicle": tour.vehicle,
         "crew": services.tour_crew(tour),
         "schools": School.objects.filter(
@@ -132,16 +139,32 @@ def tour_detail(request, pk: int):
     return render(request, "caravan/tour_detail.html", _tour_context(_tour(pk)))
 
 
+def roadbook_html(tour: Tour, *, lang: str) -> str:
+    """The roadbook's HTML in one language: French left to right, or Arabic right to left
+    (`<html lang="ar" dir="rtl">`), which WeasyPrint shapes and lays out itself."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(lang):
+        context = _tour_context(tour, html_labels=True)
+        context.update(lang=lang, rtl=translation.get_language_bidi())
+        return render_to_string("caravan/roadbook.html", context)
+
+
 @role_required(*CARAVAN_ROLES)
 def tour_roadbook(request, pk: int):
-    """The printable roadbook (PDF, French and Arabic)."""
-    from django.template.loader import render_to_string
+    """The printable roadbook (PDF, ?lang=fr|ar, else the reader's language)."""
     from weasyprint import HTML
 
-    html = render_to_string("caravan/roadbook.html", _tour_context(_tour(pk)), request=request)
+    from markaz.core.i18n import is_arabic
+
+    tour = _tour(pk)
+    asked = request.GET.get("lang", "")
+    lang = asked if asked in ("fr", "ar") else ("ar" if is_arabic() else "fr")
+    html = roadbook_html(tour, lang=lang)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="roadbook-{pk}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="roadbook-{pk}-{lang}.pdf"'
     return response
 
 

@@ -13,6 +13,15 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
+def signatory(certificate: Certificate) -> str:
+    """The name printed above the signature line: the coordinator who issued the certificate
+    (empty when unknown: the line is then signed by hand under the printed role)."""
+    user = certificate.issued_by
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
 def certificate_html(certificate: Certificate, verify_url: str) -> str:
     return render_to_string(
         "learning/certificate_pdf.html",
@@ -21,6 +30,7 @@ def certificate_html(certificate: Certificate, verify_url: str) -> str:
             "centre": certificate.enrolment.cohort.centre,
             "verify_url": verify_url,
             "qr": qr_data_uri(verify_url),
+            "signatory": signatory(certificate),
         },
     )
 

@@ -224,3 +224,26 @@ def test_certificate_page_for_the_coordinator(client, certificate, coordinator):
     html = response.content.decode()
     assert 'id="revoke-form"' in html
     assert f"http://testserver/verify/{certificate.code}/" in html
+
+
+def test_pdf_has_a_signature_and_stamp_block_in_both_languages(certificate, coordinator):
+    from pypdf import PdfReader
+
+    coordinator.first_name, coordinator.last_name = "Karima", "Benali"
+    coordinator.save()
+    url = "https://markaz.example/verify/" + certificate.code + "/"
+    html = pdf.certificate_html(certificate, url)
+    sign = html.split('id="cert-sign"')[1].split('<div class="foot">')[0]
+    assert "Karima Benali" in sign and 'id="cert-stamp"' in sign
+    text = " ".join(
+        PdfReader(io.BytesIO(pdf.certificate_pdf(certificate, url))).pages[0].extract_text().split()
+    )
+    for words in ("Le coordinateur du centre", "Karima Benali", "Signature", "Cachet du centre"):
+        assert words in text, words
+    for words in ("منسق المركز", "التوقيع", "خاتم المركز"):
+        assert words in text, words  # shaped by WeasyPrint, extracted in reading order
+
+    # Issued by an account since deleted: the role and the line stay, to be signed by hand.
+    certificate.issued_by = None
+    sign = pdf.certificate_html(certificate, url).split('id="cert-sign"')[1]
+    assert "Karima Benali" not in sign and "Le coordinateur du centre" in sign
