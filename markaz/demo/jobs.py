@@ -12,12 +12,11 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from markaz.jobs import services
+from markaz.jobs.models import Candidacy, Employer, Opportunity, Placement
 from markaz.learning.models import Completion
 from markaz.mentoring.models import MentorAssignment
 from markaz.territory.models import Commune
-
-from . import services
-from .models import Candidacy, Employer, Opportunity, Placement
 
 SEED = "jobs-2026"
 
