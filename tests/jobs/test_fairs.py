@@ -340,3 +340,32 @@ def test_view_register_youth_as_mentor(
     )
     assert r.status_code == 302
     assert FairYouth.objects.filter(fair=fair, person=mentee).exists()
+
+
+def test_view_late_change_then_replan_keeps_held(
+    client, fair, coordinator, django_capture_on_commit_callbacks
+):
+    fair = schedule(fair, coordinator, django_capture_on_commit_callbacks)
+    held = set(fair.interviews.filter(slot=0).values_list("youth", "employer", "slot"))
+    hotel = fair.employers.get(tables=2)
+    client.force_login(coordinator)
+    r = client.post(
+        reverse("jobs:fair_leave", args=[fair.pk]),
+        {"leave-employer": hotel.pk, "leave-from_slot": 1},
+    )
+    assert r.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("jobs:fair_replan", args=[fair.pk]), {"replan-from_slot": 1})
+    assert r.status_code == 302
+    fair.refresh_from_db()
+    assert fair.status == "scheduled" and fair.result["replan_from"] == 1
+    assert held <= set(fair.interviews.values_list("youth", "employer", "slot"))
+    assert not fair.interviews.filter(employer=hotel, slot__gte=1).exists()
+
+
+def test_view_replan_bad_slot_400_nothing_started(client, fair, coordinator):
+    client.force_login(coordinator)
+    r = client.post(reverse("jobs:fair_replan", args=[fair.pk]), {"replan-from_slot": 99})
+    assert r.status_code == 400
+    fair.refresh_from_db()
+    assert fair.status == "open" and fair.job_id is None
