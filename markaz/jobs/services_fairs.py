@@ -532,6 +532,8 @@ def fair_schedule_notify(*, fair: JobFair, actor) -> int:
             continue
         person = registration.person
         phone, email = person_contacts(person)
+        if not (phone or email):
+            continue  # no way to reach them: their card is printed at the centre
         language = message_language(person.preferred_language)
         with translation.override(language):
             body = schedule_text(registration)
