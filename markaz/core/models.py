@@ -139,6 +139,7 @@ MESSAGE_KINDS = {
     "caravan_visit": _("Caravan visit"),
     "caravan_visit_cancelled": _("Caravan visit cancelled"),
     "otp": _("One-time code"),
+    "jobfair_schedule": _("Job-fair schedule"),
 }
 
 

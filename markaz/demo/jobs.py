@@ -9,6 +9,7 @@ Loading twice changes nothing: the first employer's presence says the demo is lo
 import datetime as dt
 import random
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -109,7 +110,7 @@ def _alumni(centre) -> list:
 def demo_load_jobs(centre, users) -> dict:
     coordinator = users["coordinator"]
     if Employer.objects.filter(centre=centre, name=EMPLOYERS[0][0]).exists():
-        return {"loaded": False}
+        return {"loaded": False, "fair": demo_load_fair(centre, users)}
     today = timezone.localdate()
     rng = random.Random(SEED)
     communes = {c.code: c for c in Commune.objects.all()}
@@ -198,6 +199,7 @@ def demo_load_jobs(centre, users) -> dict:
         )
     return {
         "loaded": True,
+        "fair": demo_load_fair(centre, users),
         "employers": len(employers),
         "opportunities": len(opportunities),
         "placements": placements,
@@ -390,3 +392,120 @@ def _projects(centre, communes, coordinator, users, today) -> int:
                     if closing:
                         break
     return count
+
+
+FAIR_NAME_FR = "Forum de l'emploi et des stages de Berkane"
+FAIR_NAME_AR = "ملتقى التشغيل والتداريب ببركان"
+# employer index, tables, most interviews, first slot there (None: from the start)
+FAIR_EMPLOYERS = [(0, 2, 14, None), (1, 1, 7, None), (2, 2, 14, None), (4, 1, 8, None),
+                  (5, 2, 12, 2), (3, 1, 6, None)]  # fmt: skip
+
+
+def demo_load_fair(centre, users) -> dict:
+    """A job fair in ten days or so: six employers with their tables, youth registered with the
+    employers the matching finds for them, and the schedule made by the engine (synchronously,
+    here). Held at the centre on the first weekday the building can take it, else in Saïdia's
+    municipal hall. Loading twice changes nothing."""
+    from markaz.core.models import OutboxMessage
+    from markaz.jobs import selectors_fairs as fair_sel
+    from markaz.jobs import services_fairs as fair_services
+    from markaz.jobs.models import JobFair
+    from markaz.registry.models import Person
+
+    if JobFair.objects.filter(centre=centre, name_fr=FAIR_NAME_FR).exists():
+        return {"loaded": False}
+    coordinator = users["coordinator"]
+    today = timezone.localdate()
+    employers = {e.name: e for e in Employer.objects.filter(centre=centre)}
+    fair = None
+    for days in range(9, 30):
+        day = today + dt.timedelta(days=days)
+        if day.weekday() >= 5:
+            continue
+        try:
+            with transaction.atomic():
+                fair = fair_services.fair_save(
+                    centre=centre,
+                    name_fr=FAIR_NAME_FR,
+                    name_ar=FAIR_NAME_AR,
+                    date=day,
+                    start_time=dt.time(9, 0),
+                    end_time=dt.time(12, 0),
+                    slot_minutes=20,
+                    place="centre",
+                    actor=coordinator,
+                )
+                for e, tables, most, first in FAIR_EMPLOYERS:
+                    fair_services.fair_employer_register(
+                        fair=fair,
+                        employer=employers[EMPLOYERS[e][0]],
+                        tables=tables,
+                        max_interviews=most,
+                        slots=list(range(first, 9)) if first else None,
+                        actor=coordinator,
+                    )
+        except ValidationError:
+            fair = None
+            continue
+        break
+    if fair is None:
+        fair = fair_services.fair_save(
+            centre=centre,
+            name_fr=FAIR_NAME_FR,
+            name_ar=FAIR_NAME_AR,
+            date=today + dt.timedelta(days=10),
+            start_time=dt.time(9, 0),
+            end_time=dt.time(12, 0),
+            slot_minutes=20,
+            place="elsewhere",
+            address="Salle municipale de Saïdia",
+            commune=Commune.objects.get(code="saidia"),
+            actor=coordinator,
+        )
+        for e, tables, most, first in FAIR_EMPLOYERS:
+            fair_services.fair_employer_register(
+                fair=fair,
+                employer=employers[EMPLOYERS[e][0]],
+                tables=tables,
+                max_interviews=most,
+                slots=list(range(first, 9)) if first else None,
+                actor=coordinator,
+            )
+    fair_employers = list(fair.employers.select_related("employer"))
+    placed = Placement.objects.filter(ended_on__isnull=True).values("person_id")
+    people = list(
+        Person.objects.filter(pk__in=[p.pk for p in _alumni(centre)])
+        .exclude(pk__in=placed)
+        .select_related("commune")
+        .order_by("pk")
+    )
+    values = fair_sel.pair_values(people, fair_employers)
+    rng = random.Random(SEED + "-fair")
+    registered = 0
+    for person in people:
+        if registered >= 36 or not any((person.pk, fe.pk) in values for fe in fair_employers):
+            continue
+        late = rng.random() < 0.25
+        try:
+            with transaction.atomic():
+                fair_services.fair_youth_register(
+                    fair=fair,
+                    person=person,
+                    max_interviews=rng.choice([2, 3, 3, 4]),
+                    slots=list(range(3, 9)) if late else None,
+                    actor=coordinator,
+                )
+        except ValidationError:
+            break  # the building is full at that time
+        registered += 1
+    JobFair.objects.filter(pk=fair.pk).update(status=JobFair.Status.SCHEDULING)
+    result = fair_services.fair_schedule_execute(fair_id=fair.pk, time_limit_s=5)
+    fair.refresh_from_db()
+    before = OutboxMessage.objects.count()
+    fair_services.fair_schedule_notify(fair=fair, actor=coordinator)
+    return {
+        "loaded": True,
+        "youth": registered,
+        "interviews": result["interviews"],
+        "sms": OutboxMessage.objects.count() - before,
+    }

@@ -398,3 +398,165 @@ class PostCreationVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} +{self.months}"
+
+
+# --- Job fairs and recruitment days (issue 15 §2) ---------------------------------------------
+
+
+class JobFair(models.Model):
+    """A job fair or recruitment day: employers at tables, youth who registered, interview
+    slots of `slot_minutes` from `start_time` to `end_time`, and the schedule the engine made
+    (`markaz/engine/jobfair.py`). Held at the centre (one room, or the whole building) or
+    elsewhere (an address in a commune)."""
+
+    class Place(models.TextChoices):
+        CENTRE = "centre", _("At the centre")
+        ELSEWHERE = "elsewhere", _("Elsewhere")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Registrations open")
+        SCHEDULING = "scheduling", _("Schedule being made")
+        SCHEDULED = "scheduled", _("Schedule ready")
+        FAILED = "failed", _("Scheduling failed")
+
+    centre = models.ForeignKey("centre.Centre", on_delete=models.CASCADE, related_name="+")
+    name_fr = models.CharField(_("name (French)"), max_length=160)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=160)
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(_("end time"))
+    slot_minutes = models.PositiveSmallIntegerField(_("length of an interview (minutes)"))
+    place = models.CharField(_("place"), max_length=10, choices=Place.choices)
+    room = models.ForeignKey(
+        "centre.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("room (empty: the whole centre)"),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    commune = models.ForeignKey(
+        "territory.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("commune"),
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    job = models.ForeignKey(
+        "core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What the last run of the engine said: status, youth with an interview, value, bound.
+    result = models.JSONField(default=dict, blank=True)
+    # Re-planning from this slot (late changes), kept for the next run.
+    replan_from = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="jobs_fair_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gte=5), name="jobs_fair_slot_length"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "fr").startswith("ar") and self.name_ar:
+            return self.name_ar
+        return self.name_fr
+
+
+class FairEmployer(models.Model):
+    """An employer registered at a fair: its tables (interviews at once), the slots it is there
+    (indices into the fair's slots), the most interviews it holds, and from which slot it left
+    early (a late change)."""
+
+    fair = models.ForeignKey(JobFair, on_delete=models.CASCADE, related_name="employers")
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="+", verbose_name=_("employer")
+    )
+    tables = models.PositiveSmallIntegerField(_("tables"))
+    slots = models.JSONField(_("available slots"), default=list)
+    max_interviews = models.PositiveSmallIntegerField(_("most interviews"))
+    leaves_from = models.PositiveSmallIntegerField(_("leaves from slot"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["employer__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["fair", "employer"], name="jobs_fair_employer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.employer)
+
+
+class FairYouth(models.Model):
+    """A youth registered at a fair: the slots they can come, the most interviews they want,
+    whether they did not come (a late change)."""
+
+    fair = models.ForeignKey(JobFair, on_delete=models.CASCADE, related_name="youth")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="fair_registrations"
+    )
+    slots = models.JSONField(_("available slots"), default=list)
+    max_interviews = models.PositiveSmallIntegerField(_("most interviews"))
+    absent = models.BooleanField(_("did not come"), default=False)
+
+    class Meta:
+        ordering = ["person__last_name_latin", "person__first_name_latin"]
+        constraints = [
+            models.UniqueConstraint(fields=["fair", "person"], name="jobs_fair_youth_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class FairWish(models.Model):
+    """A youth wants to meet an employer at the fair; `value` (the match score) weighs it."""
+
+    youth = models.ForeignKey(FairYouth, on_delete=models.CASCADE, related_name="wishes")
+    employer = models.ForeignKey(FairEmployer, on_delete=models.CASCADE, related_name="wishes")
+    value = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["youth", "employer"], name="jobs_fair_wish_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.youth} → {self.employer}"
+
+
+class FairInterview(models.Model):
+    """One interview: a youth meets an employer in a slot (an index into the fair's slots)."""
+
+    fair = models.ForeignKey(JobFair, on_delete=models.CASCADE, related_name="interviews")
+    youth = models.ForeignKey(FairYouth, on_delete=models.CASCADE, related_name="interviews")
+    employer = models.ForeignKey(FairEmployer, on_delete=models.CASCADE, related_name="interviews")
+    slot = models.PositiveSmallIntegerField(_("slot"))
+    manual = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["slot", "employer_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["youth", "slot"], name="jobs_fair_youth_once_a_slot"),
+            models.UniqueConstraint(fields=["youth", "employer"], name="jobs_fair_pair_meets_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.youth} · {self.employer} · {self.slot}"

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from markaz.registry.selectors import section
 
-from .models import BusinessProject, Candidacy, JobWish, Placement
+from .models import BusinessProject, Candidacy, FairYouth, JobWish, Placement
 
 
 def person_records(person):
@@ -18,6 +18,7 @@ def person_records(person):
             _("Business projects"),
             BusinessProject.objects.filter(members=person),
         ),
+        section("job_fairs", _("Job fairs"), FairYouth.objects.filter(person=person)),
     ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_fairs
 
 app_name = "jobs"
 
@@ -35,4 +35,27 @@ urlpatterns = [
     path("jobs/financing/<int:pk>/", views.financing_edit, name="financing_edit"),
     path("jobs/projects/<int:pk>/creation/", views.creation_add, name="creation_add"),
     path("jobs/visits/<int:pk>/", views.visit_record, name="visit_record"),
+    path("jobs/fairs/", views_fairs.fair_list, name="fair_list"),
+    path("jobs/fairs/new/", views_fairs.fair_edit, name="fair_create"),
+    path("jobs/fairs/<int:pk>/", views_fairs.fair_detail, name="fair_detail"),
+    path("jobs/fairs/<int:pk>/edit/", views_fairs.fair_edit, name="fair_edit"),
+    path("jobs/fairs/<int:pk>/employers/", views_fairs.fair_employer_add, name="fair_employer_add"),
+    path("jobs/fairs/<int:pk>/youth/", views_fairs.fair_youth_add, name="fair_youth_add"),
+    path("jobs/fairs/<int:pk>/schedule/", views_fairs.fair_schedule, name="fair_schedule"),
+    path("jobs/fairs/<int:pk>/replan/", views_fairs.fair_replan, name="fair_replan"),
+    path("jobs/fairs/<int:pk>/interviews/", views_fairs.fair_interview, name="fair_interview"),
+    path(
+        "jobs/fairs/<int:pk>/interviews/<int:interview_pk>/delete/",
+        views_fairs.fair_interview_delete,
+        name="fair_interview_delete",
+    ),
+    path("jobs/fairs/<int:pk>/leave/", views_fairs.fair_leave, name="fair_leave"),
+    path("jobs/fairs/<int:pk>/absent/", views_fairs.fair_absent, name="fair_absent"),
+    path("jobs/fairs/<int:pk>/notify/", views_fairs.fair_notify, name="fair_notify"),
+    path("jobs/fairs/<int:pk>/youth/<int:youth_pk>/card/", views_fairs.fair_card, name="fair_card"),
+    path(
+        "jobs/fairs/<int:pk>/employers/<int:employer_pk>/sheet/",
+        views_fairs.fair_sheet,
+        name="fair_sheet",
+    ),
 ]

@@ -71,7 +71,10 @@ def _render(request, template, context, form_or_forms=()):
 
 @role_required(*selectors.COUNT_ROLES)
 def home(request):
+    from .selectors_fairs import fair_counts
+
     counts = selectors.jobs_counts(request.user)
+    counts.update(fair_counts(request.user))
     return render(
         request,
         "jobs/home.html",

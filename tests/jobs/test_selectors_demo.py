@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from markaz.demo.jobs import demo_load_jobs
 from markaz.jobs import selectors, services
-from markaz.jobs.models import BusinessProject, Employer, Placement
+from markaz.jobs.models import BusinessProject, Employer, JobFair, Placement
 from tests.factories import CohortFactory, EnrolmentFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,5 +49,9 @@ def test_demo_fills_every_stage_and_loads_once(youth, mentee, coordinator, mento
     assert Placement.objects.filter(via_centre=False).exists()
     assert selectors.project_list(mentor).count() == 7  # the mentor's mentee holds them
     counts = (Employer.objects.count(), Placement.objects.count())
-    assert demo_load_jobs(mentee.centre, users) == {"loaded": False}
+    fair = JobFair.objects.get()
+    assert fair.employers.count() == 6 and fair.status == "scheduled"
+    assert result["fair"]["loaded"] and result["fair"]["interviews"] == fair.interviews.count()
+    assert demo_load_jobs(mentee.centre, users) == {"loaded": False, "fair": {"loaded": False}}
+    assert JobFair.objects.count() == 1
     assert (Employer.objects.count(), Placement.objects.count()) == counts
