@@ -191,7 +191,7 @@ def test_badges_sheet_prints_inside_its_margins(client, centre, coordinator, lan
         )
     client.force_login(coordinator)
     client.cookies["markaz_language"] = lang
-    response = client.get(reverse("centre:cohort_badges", args=[cohort.pk]))
+    response = client.post(reverse("centre:cohort_badges", args=[cohort.pk]), {"confirm": "yes"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert len(pdfcheck.pages(response.content)) == 2
     pdfcheck.save(response.content, f"badges-{lang}")

@@ -32,7 +32,8 @@ def test_a_badge_page_and_the_badge_sheet_are_recorded(client, coordinator, cent
     learners = [EnrolmentFactory(cohort=cohort).person for _ in range(2)]
     client.force_login(coordinator)
     assert client.get(reverse("centre:person_badge", args=[learners[0].pk])).status_code == 200
-    assert client.get(reverse("centre:cohort_badges", args=[cohort.pk])).status_code == 200
+    sheet = client.post(reverse("centre:cohort_badges", args=[cohort.pk]), {"confirm": "yes"})
+    assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf"
     sheet, page = PersonalDataRead.objects.all()
     assert page.kind == "page" and persons_of(page) == {learners[0].pk}
     assert sheet.kind == "export" and persons_of(sheet) == {p.pk for p in learners}

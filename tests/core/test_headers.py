@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from markaz.centre import services as centre_services
-from tests.factories import CohortFactory
+from tests.factories import CohortFactory, EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -53,7 +53,9 @@ def test_staff_pages_and_a_pdf_download(client, coordinator, centre):
         assert response.status_code == 200, url
         assert_headers(response)
     cohort = CohortFactory(centre=centre)
-    pdf = client.get(reverse("centre:cohort_badges", args=[cohort.pk]))
+    EnrolmentFactory(cohort=cohort)
+    # Printing badges is a confirmed POST (it may issue badges); its answer is the PDF.
+    pdf = client.post(reverse("centre:cohort_badges", args=[cohort.pk]), {"confirm": "yes"})
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert_headers(pdf)
 

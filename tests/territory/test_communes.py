@@ -2,7 +2,7 @@ import pytest
 
 from markaz.territory.models import Commune
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("territory")]
 
 
 def test_the_province_has_its_16_communes():
